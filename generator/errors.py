@@ -1,0 +1,123 @@
+"""Diagnostics and the exceptions that carry them to the command line.
+
+A Diagnostic is one finding about one report: where (file, line, column), what the
+official table calls the value (``labels``), what was expected and what was found.
+Every step of the pipeline produces them; only ``cli`` prints them.  The exceptions
+carry an exit code so the command line maps failures without knowing their causes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+__all__ = [
+    "Diagnostic",
+    "InvalidReport",
+    "Location",
+    "NianbaoError",
+    "UsageError",
+    "label_path",
+]
+
+Severity = Literal["error", "warning"]
+SEPARATOR = " › "
+
+
+def label_path(labels: Iterable[str]) -> str:
+    return SEPARATOR.join(labels)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A place in a source file; line and column count from 1, as editors do."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if not self.line:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One error or warning about a report.
+
+    ``related`` holds the locations of the other values a rule read, so an author
+    sees every cell that takes part in a broken sum, not just the total.
+    """
+
+    severity: Severity
+    code: str
+    location: Location
+    message: str
+    labels: tuple[str, ...] = ()
+    expected: str | None = None
+    found: str | None = None
+    hint: str | None = None
+    related: tuple[tuple[Location, str], ...] = field(default=())
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        return (self.location, self.severity != "error", self.code, self.message)
+
+    def format(self) -> str:
+        """The human-readable form: location, severity, label path, message, details."""
+        sev = "错误" if self.severity == "error" else "警告"
+        head = f"{self.location}: {sev}[{self.code}]"
+        where = f" {label_path(self.labels)}：" if self.labels else " "
+        lines = [f"{head}{where}{self.message}"]
+        if self.expected is not None:
+            lines.append(f"    应为：{self.expected}")
+        if self.found is not None:
+            lines.append(f"    实为：{self.found}")
+        for loc, what in self.related:
+            lines.append(f"    {loc}: {what}")
+        if self.hint:
+            lines.append(f"    提示：{self.hint}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "file": self.location.file,
+            "line": self.location.line,
+            "column": self.location.column,
+            "labels": list(self.labels),
+            "label_path": label_path(self.labels),
+            "message": self.message,
+            "expected": self.expected,
+            "found": self.found,
+            "hint": self.hint,
+            "related": [
+                {"file": loc.file, "line": loc.line, "column": loc.column, "what": what}
+                for loc, what in self.related
+            ],
+        }
+
+
+class NianbaoError(Exception):
+    """Root of the errors a user may see; ``exit_code`` is what the command returns."""
+
+    exit_code: ClassVar[int] = 2
+
+
+class UsageError(NianbaoError):
+    """Bad arguments, missing files, unwritable directories: the environment, not a report."""
+
+    exit_code = 2
+
+
+class InvalidReport(NianbaoError):
+    """A report has errors; they are all in ``diagnostics``."""
+
+    exit_code = 1
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__(f"{sum(d.severity == 'error' for d in diagnostics)} error(s)")

@@ -1,0 +1,127 @@
+"""The validated report as the renderers see it.
+
+A Report holds everything the three renderers need and nothing they would have to
+recompute: the format, the metadata with the title resolved, every table figure
+(written or computed), and the narrative already expanded and parsed into the
+intermediate form of ``narrative``.  Renderers never look at the YAML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from .narrative import Block
+from .rules import Values, lookup
+from .spec import Format, Path, Section, Table
+
+__all__ = ["Report", "narrative_context"]
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    format: Format
+    name: str
+    meta: Mapping[str, Any]
+    values: Mapping[Path, int | Decimal]
+    fields: Mapping[Path, Any]
+    narrative: Mapping[Path, tuple[Block, ...]]
+
+    @property
+    def agency(self) -> str:
+        return str(self.meta["agency"])
+
+    @property
+    def year(self) -> int:
+        return int(self.meta["year"])
+
+    @property
+    def title(self) -> str:
+        return str(self.meta["title"])
+
+    @property
+    def published(self) -> date | None:
+        raw = self.meta.get("published")
+        return date.fromisoformat(raw) if raw else None
+
+    def sections(self) -> Iterator[tuple[Section, Table | None]]:
+        """The six sections in order, each with its table (or None for narrative)."""
+        for section in self.format.sections:
+            yield section, self.format.tables.get(section.key) if section.kind == "table" else None
+
+    def blocks(self, section: Section, part_key: str) -> tuple[Block, ...]:
+        return self.narrative.get((section.key, part_key), ())
+
+
+def meta_values(fmt: Format, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Metadata with defaults applied: the title from the format, the format id."""
+    meta = {f.key: data.get(f.key, f.default) for f in fmt.meta}
+    meta["format"] = fmt.id
+    if not meta.get("title"):
+        meta["title"] = fmt.report_title(str(meta["agency"]), int(meta["year"]))
+    return meta
+
+
+def field_values(fmt: Format, data: Mapping[str, Any]) -> dict[Path, Any]:
+    """Section fields (the 信息处理费) with defaults; amounts as exact Decimals."""
+    out: dict[Path, Any] = {}
+    for section in fmt.sections:
+        for f in section.fields:
+            raw = lookup(data, (section.key, f.key))
+            if raw is None:
+                raw = f.default
+            if f.value == "amount":
+                raw = Decimal(str(raw if raw is not None else 0))
+            out[(section.key, f.key)] = raw
+    return out
+
+
+def narrative_context(
+    fmt: Format, meta: Mapping[str, Any], values: Values, fields: Mapping[Path, Any]
+) -> dict[str, Any]:
+    """The names a narrative can reference: the YAML paths, plus group sums of 表三.
+
+    ``applications.withheld.total`` (and ``.business`` …) is the sum over the group's
+    sub-rows, which the official table never prints but narratives always quote.
+    """
+    ctx: dict[str, Any] = {k: v for k, v in meta.items() if v is not None}
+    for path, value in [*values.items(), *fields.items()]:
+        _put(ctx, path, value)
+    for table in fmt.tables.values():
+        if table.layout != "cross":
+            continue
+        col_paths = [p for c in table.columns for _, p, _ in c.leaves()]
+        for row in table.rows:
+            _group_sums(ctx, table.key, (), row, col_paths, values)
+    return ctx
+
+
+def _group_sums(
+    ctx: dict[str, Any],
+    table_key: str,
+    prefix: tuple[str, ...],
+    node: Any,
+    col_paths: list[tuple[str, ...]],
+    values: Values,
+) -> None:
+    here = prefix + ((node.key,) if node.key else ())
+    if not node.children:
+        return
+    for child in node.children:
+        _group_sums(ctx, table_key, here, child, col_paths, values)
+    if not node.key:
+        return
+    leaves = [p for _, p, _ in node.leaves()]
+    for cp in col_paths:
+        total = sum((values[(table_key, *prefix, *lp, *cp)] for lp in leaves), start=0)
+        _put(ctx, (table_key, *here, *cp), total)
+
+
+def _put(ctx: dict[str, Any], path: Path, value: Any) -> None:
+    node = ctx
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value

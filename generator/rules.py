@@ -1,0 +1,251 @@
+"""The 勾稽关系: arithmetic and cross-year rules, run once the schema has passed.
+
+Totals an author leaves out are computed here; totals an author writes (often copied
+from a statistics system) are checked, never silently replaced.  Every rule has a
+stable id from the format data, and every diagnostic lists the location of each
+value the rule read, so the author can find the wrong cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from .errors import Diagnostic, label_path
+from .layout import format_value
+from .source import Source
+from .spec import Cell, Format, Path
+
+__all__ = ["Values", "check_cross_year", "check_sections", "check_sums", "compute_values", "lookup"]
+
+Value = int | Decimal
+Values = dict[Path, Value]
+
+
+def lookup(data: Any, path: Iterable[str]) -> Any:
+    """The value at ``path`` in loaded YAML data, or None when any level is missing."""
+    node = data
+    for part in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _number(cell: Cell, raw: Any) -> Value:
+    if raw is None:
+        return Decimal(0) if cell.value == "amount" else 0
+    if cell.value == "amount":
+        return raw if isinstance(raw, Decimal) else Decimal(str(raw))
+    return int(raw)
+
+
+def compute_values(fmt: Format, data: Mapping[str, Any]) -> Values:
+    """Every cell of every table: as written, computed from its sum rule, or 0."""
+    written: Values = {}
+    for path, cell in fmt.cells.items():
+        raw = lookup(data, path)
+        if raw is not None:
+            written[path] = _number(cell, raw)
+    rules = {r.target: r for t in fmt.tables.values() for r in t.sums}
+    values: Values = {}
+
+    def value(path: Path) -> Value:
+        if path in values:
+            return values[path]
+        if path in written:
+            result = written[path]
+        elif path in rules:
+            result = sum((value(p) for p in rules[path].operands), start=0)
+        else:
+            result = _number(fmt.cells[path], None)
+        values[path] = result
+        return result
+
+    for path in fmt.cells:
+        value(path)
+    return values
+
+
+def _cell_labels(fmt: Format, path: Path) -> str:
+    return label_path(fmt.cells[path].labels)
+
+
+def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
+    """Written totals against their parts, and the per-column equations (表三 一+二=三+四)."""
+    out: list[Diagnostic] = []
+    for table in fmt.tables.values():
+        for rule in table.sums:
+            if not source.written(rule.target):
+                continue
+            expected = sum((values[p] for p in rule.operands), start=0)
+            found = values[rule.target]
+            if found == expected:
+                continue
+            related = tuple(
+                (source.locate(p), f"{_cell_labels(fmt, p)} = {format_value(values[p])}")
+                for p in rule.operands
+                if source.written(p)
+            )
+            parts = "、".join(fmt.cells[p].labels[-1] for p in rule.operands[:3])
+            more = "等" if len(rule.operands) > 3 else ""
+            out.append(
+                Diagnostic(
+                    "error",
+                    rule.id,
+                    source.locate(rule.target),
+                    f"合计数与各项之和不符（{parts}{more}共 {len(rule.operands)} 项之和）",
+                    labels=fmt.cells[rule.target].labels,
+                    expected=format_value(expected),
+                    found=format_value(found),
+                    hint="删去这个合计数即可自动计算；若各项有误，请改正各项",
+                    related=related,
+                )
+            )
+        for eq in table.equations:
+            out.extend(_equation(fmt, source, values, table.key, eq))
+    return out
+
+
+def _equation(fmt: Format, source: Source, values: Values, table_key: str, eq: Any) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    table = fmt.tables[table_key]
+    columns = [c.path[-1] for c in table.cells if c.path[1:-1] == eq.left[0]]
+    for col in columns:
+        left = [(table_key, *row, col) for row in eq.left]
+        right = [(table_key, *row, col) for row in eq.right]
+        lsum = sum((values[p] for p in left), start=0)
+        rsum = sum((values[p] for p in right), start=0)
+        if lsum == rsum:
+            continue
+        involved = left + right
+        anchor = next((p for p in involved if source.written(p)), involved[0])
+        def terms(paths: list[Path]) -> str:
+            return " + ".join(f"{fmt.cells[p].labels[1]}（{format_value(values[p])}）" for p in paths)
+        out.append(
+            Diagnostic(
+                "error",
+                eq.id,
+                source.locate(anchor),
+                f"{eq.label}：{terms(left)} = {format_value(lsum)}，"
+                f"而 {terms(right)} = {format_value(rsum)}",
+                labels=(table.number, fmt.cells[left[0]].labels[-1]),
+                expected=f"两边相等（{format_value(lsum)} = {format_value(rsum)}）",
+                found=f"相差 {format_value(abs(lsum - rsum))}",
+                related=tuple(
+                    (source.locate(p), f"{_cell_labels(fmt, p)} = {format_value(values[p])}")
+                    for p in involved
+                    if source.written(p)
+                ),
+            )
+        )
+    return out
+
+
+def check_sections(fmt: Format, source: Source) -> list[Diagnostic]:
+    """Sections that should not be empty, and figures the text must mention (信息处理费)."""
+    out: list[Diagnostic] = []
+    for section in fmt.sections:
+        if section.kind != "narrative":
+            continue
+        texts = [str(lookup(source.data, (section.key, p.key)) or "").strip() for p in section.parts]
+        joined = "".join(texts)
+        if section.warn_if_empty and joined.rstrip("。.") in ("", "无"):
+            out.append(
+                Diagnostic(
+                    "warning",
+                    "W-SECTION-EMPTY",
+                    source.locate((section.key,)),
+                    "这一部分没有实际内容",
+                    labels=(section.heading,),
+                    expected="本年存在的主要问题及改进措施，以及上年问题的整改情况",
+                    found="空白" if not joined else f"“{joined}”",
+                )
+            )
+        for field in section.fields:
+            raw = lookup(source.data, (section.key, field.key))
+            amount = Decimal(str(raw)) if raw is not None else Decimal(0)
+            if field.mention and amount > 0 and field.mention not in joined and "{{" not in joined:
+                out.append(
+                    Diagnostic(
+                        "warning",
+                        "W-FEE-UNREPORTED",
+                        source.locate((section.key, field.key)),
+                        f"填了{field.label} {format_value(amount)}，但本部分文字没有说明",
+                        labels=(section.heading, field.label),
+                        expected=f"文字中说明{field.mention}的收取情况",
+                        found="未提及" if joined else "没有文字",
+                    )
+                )
+    return out
+
+
+def check_cross_year(
+    fmt: Format,
+    source: Source,
+    values: Values,
+    previous: Source,
+    prev_fmt: Format,
+    prev_values: Values,
+) -> list[Diagnostic]:
+    """Rules between this year's report and last year's (per format's ``cross_year``)."""
+    out: list[Diagnostic] = []
+    prev_loc = previous.name
+    for rule in fmt.cross_year:
+        this, prev = tuple(rule.this.split(".")), tuple(rule.previous.split("."))
+        if rule.kind == "carry":
+            pairs = [
+                (c.path, (*prev, *c.path[len(this):]))
+                for c in fmt.cells.values()
+                if c.path[: len(this)] == this
+            ]
+            for here, there in pairs:
+                if there not in prev_values:
+                    continue
+                if values[here] == prev_values[there]:
+                    continue
+                out.append(
+                    Diagnostic(
+                        rule.severity,
+                        rule.id,
+                        source.locate(here),
+                        f"{rule.label}",
+                        labels=fmt.cells[here].labels,
+                        expected=f"{format_value(prev_values[there])}（{prev_loc} 的 "
+                        f"{_cell_labels(prev_fmt, there)}）",
+                        found=format_value(values[here]),
+                        related=((previous.locate(there), f"上年 {_cell_labels(prev_fmt, there)}"),),
+                    )
+                )
+        elif rule.kind == "roll_forward":
+            for row in rule.rows:
+                base = tuple(row.split("."))
+                here = (*base, rule.this)
+                there = (*base, rule.previous)
+                plus = (*base, rule.plus) if rule.plus else None
+                minus = (*base, rule.minus) if rule.minus else None
+                if here not in values or there not in prev_values:
+                    continue
+                expected = prev_values[there] + (values[plus] if plus else 0) - (
+                    values[minus] if minus else 0
+                )
+                if values[here] == expected:
+                    continue
+                out.append(
+                    Diagnostic(
+                        rule.severity,
+                        rule.id,
+                        source.locate(here),
+                        rule.label,
+                        labels=fmt.cells[here].labels,
+                        expected=f"{format_value(expected)}（上年 {format_value(prev_values[there])}"
+                        + (f" + {format_value(values[plus])}" if plus else "")
+                        + (f" − {format_value(values[minus])}" if minus else "")
+                        + "）",
+                        found=format_value(values[here]),
+                        hint="若有文件因其他原因失效或重新计数，请在叙述中说明",
+                        related=((previous.locate(there), f"上年 {_cell_labels(prev_fmt, there)}"),),
+                    )
+                )
+    return out

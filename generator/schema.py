@@ -1,0 +1,341 @@
+"""The JSON Schema of a report, generated from the format data, and its error messages.
+
+The schema is what editors use for completion and inline errors (every field has its
+official Chinese label as ``title``), and the first pass of validation.  jsonschema's
+own messages are written for programmers, so each error is rewritten here as an
+author would want it: the file position, the label path, what was expected and what
+was found, and a "did you mean" for misspelt keys.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from .errors import Diagnostic
+from .source import Source, _describe
+from .spec import Field, Format, Node, Table, all_formats
+
+__all__ = ["SCHEMA_ID", "document_schema", "format_schema", "schema_json", "validate_schema"]
+
+SCHEMA_ID = "https://nianbao.readthedocs.io/schema/report.schema.json"
+_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+
+_VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
+    "count": {"type": ["integer", "null"], "minimum": 0},
+    "signed": {"type": ["integer", "null"]},
+    "amount": {
+        "type": ["number", "string", "null"],
+        "minimum": 0,
+        "pattern": r"^[0-9]+(\.[0-9]+)?$",
+    },
+    "text": {"type": ["string", "null"]},
+    "year": {"type": "integer", "minimum": 2008, "maximum": 2100},
+    "date": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date"},
+    "url": {"type": "string", "pattern": r"^https?://[^\s]+$"},
+}
+
+_EXPECTED: dict[str, str] = {
+    "count": "不小于 0 的整数（件数）",
+    "signed": "整数（可带正负号，如 +3、-2）",
+    "amount": "不小于 0 的数，可带小数（如 12.5）",
+    "text": "文本",
+    "year": "四位数的年份（如 2021）",
+    "date": "日期，写成带引号的 \"2022-01-20\"",
+    "url": "以 http:// 或 https:// 开头的网址",
+    "format": "报告格式的编号",
+    "narrative": "文本（可用 | 写多行）",
+    "object": "映射（下一级的“键: 值”）",
+}
+
+
+def _value(kind: str, title: str, help: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"title": title, **_VALUE_SCHEMAS[kind], "x-kind": kind}
+    if help:
+        out["description"] = help
+    return out
+
+
+def _field(f: Field) -> dict[str, Any]:
+    if f.value == "format":
+        ids = list(all_formats())
+        return {
+            "title": f.label,
+            "enum": ids + [int(i) for i in ids if i.isdigit()],
+            "description": "不写则按年度确定：" + "；".join(_format_years(x) for x in ids),
+            "x-kind": "format",
+        }
+    out = _value(f.value, f.label, f.help)
+    if f.required and f.value == "text":
+        out.update(type="string", minLength=1)
+    return out
+
+
+def _format_years(fid: str) -> str:
+    fmt = all_formats()[fid]
+    last = f"{fmt.last_year}" if fmt.last_year else "以后"
+    return f"{fmt.first_year}—{last}年用 {fid}（{fmt.notice}）"
+
+
+def _object(title: str, props: Mapping[str, Any], description: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "title": title,
+        "type": "object",
+        "additionalProperties": False,
+        "properties": dict(props),
+        "x-kind": "object",
+    }
+    if description:
+        out["description"] = description
+    return out
+
+
+def _columns(nodes: Sequence[Node]) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for node in nodes:
+        if node.children and node.key:
+            props[node.key] = _object(node.label, _columns(node.children))
+        elif node.children:
+            props.update(_columns(node.children))
+        elif node.key:
+            help = "不写则自动计算；写了则核对" if node.sum else None
+            props[node.key] = _value(node.value, node.label, help)
+    return props
+
+
+def _rows(nodes: Sequence[Node], columns: Mapping[str, Any]) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for node in nodes:
+        if node.children and node.key:
+            props[node.key] = _object(node.label, _rows(node.children, columns))
+        elif node.children:
+            props.update(_rows(node.children, columns))
+        elif node.key:
+            help = "不写则自动计算；写了则核对" if node.sum else None
+            props[node.key] = _object(node.label, columns, help)
+    return props
+
+
+def _table(table: Table) -> dict[str, Any]:
+    if table.layout == "blocks":
+        props: dict[str, Any] = {}
+        for block in table.blocks:
+            for row in block.rows:
+                assert row.key
+                if len(block.columns) == 1:
+                    col = block.columns[0]
+                    props[row.key] = _value(col.value, row.label, f"{block.title}：{col.label}")
+                else:
+                    props[row.key] = _object(row.label, _columns(block.columns), block.title)
+        return _object(table.number, props, table.caption)
+    columns = _columns(table.columns)
+    if not table.rows:
+        return _object(table.number, columns, table.caption)
+    return _object(table.number, _rows(table.rows, columns), table.caption)
+
+
+def _section_props(fmt: Format) -> dict[str, Any]:
+    props: dict[str, Any] = {}
+    for section in fmt.sections:
+        if section.kind == "table":
+            props[section.key] = _table(fmt.tables[section.key])
+            continue
+        inner: dict[str, Any] = {f.key: _field(f) for f in section.fields}
+        for part in section.parts:
+            inner[part.key] = {
+                "title": part.heading or part.label,
+                "type": ["string", "null"],
+                "description": f"{part.label}。Markdown 段落；数字可写成 {{{{ 数据名 }}}}",
+                "x-kind": "narrative",
+            }
+        props[section.key] = _object(section.heading, inner)
+    return props
+
+
+@functools.cache
+def format_schema(format_id: str) -> dict[str, Any]:
+    """The schema of one format's reports, without the dialect header."""
+    fmt = all_formats()[format_id]
+    props = {f.key: _field(f) for f in fmt.meta}
+    props.update(_section_props(fmt))
+    out = _object(f"{fmt.name}（{fmt.notice}）", props)
+    out["required"] = [f.key for f in fmt.meta if f.required]
+    return out
+
+
+def document_schema() -> dict[str, Any]:
+    """The schema for editors: picks the format from ``format`` or, failing that, ``year``."""
+    defs = {f"format-{fid}": format_schema(fid) for fid in all_formats()}
+    branches = []
+    for fid, fmt in all_formats().items():
+        years: dict[str, Any] = {"type": "integer", "minimum": fmt.first_year}
+        if fmt.last_year:
+            years["maximum"] = fmt.last_year
+        ids: list[Any] = [fid, int(fid)] if fid.isdigit() else [fid]
+        branches.append(
+            {
+                "if": {
+                    "anyOf": [
+                        {"required": ["format"], "properties": {"format": {"enum": ids}}},
+                        {
+                            "not": {"required": ["format"]},
+                            "required": ["year"],
+                            "properties": {"year": years},
+                        },
+                    ]
+                },
+                "then": {"$ref": f"#/$defs/format-{fid}"},
+            }
+        )
+    return {
+        "$schema": _DIALECT,
+        "$id": SCHEMA_ID,
+        "title": "政府信息公开工作年度报告",
+        "description": "nianbao 年度报告 YAML 的结构。由 generator/formats/ 中的格式数据生成，请勿手改。",
+        "type": "object",
+        "required": ["agency", "year"],
+        "allOf": branches,
+        "$defs": defs,
+    }
+
+
+def schema_json() -> str:
+    """The committed ``schema/report.schema.json`` text (sorted, stable, LF, final newline)."""
+    return json.dumps(document_schema(), ensure_ascii=False, indent=2) + "\n"
+
+
+@functools.cache
+def _validator(format_id: str) -> Draft202012Validator:
+    schema = {"$schema": _DIALECT, **format_schema(format_id)}
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+# --------------------------------------------------------------------------- messages
+
+
+def validate_schema(source: Source, fmt: Format) -> list[Diagnostic]:
+    """Every structural error in ``source`` against ``fmt``, as author-facing diagnostics."""
+    out: list[Diagnostic] = []
+    schema = format_schema(fmt.id)
+    for error in _leaf_errors(_validator(fmt.id).iter_errors(source.data)):
+        out.extend(_diagnose(error, source, schema))
+    return out
+
+
+def _leaf_errors(errors: Iterator[ValidationError]) -> Iterator[ValidationError]:
+    for error in errors:
+        if error.context:
+            yield from _leaf_errors(iter(error.context))
+        else:
+            yield error
+
+
+def _labels(schema: Mapping[str, Any], path: Sequence[Any]) -> tuple[str, ...]:
+    labels: list[str] = []
+    node: Mapping[str, Any] | None = schema
+    for part in path:
+        node = (node or {}).get("properties", {}).get(part)
+        if node is None:
+            labels.append(str(part))
+            break
+        labels.append(node.get("title", str(part)))
+    return tuple(labels)
+
+
+def _expected(sub: Mapping[str, Any]) -> str:
+    kind = sub.get("x-kind")
+    if kind == "format":
+        return "、".join(str(v) for v in sub.get("enum", []) if isinstance(v, str)) + " 之一"
+    return _EXPECTED.get(str(kind), "符合格式的值")
+
+
+def _diagnose(error: ValidationError, source: Source, schema: Mapping[str, Any]) -> Iterator[Diagnostic]:
+    path = tuple(error.absolute_path)
+    labels = _labels(schema, path)
+    sub = error.schema if isinstance(error.schema, Mapping) else {}
+    loc = source.locate(path)
+    found = _describe(error.instance)
+    hint = _trap_hint(error.instance, sub)
+    kw = {"labels": labels}
+    if error.validator == "additionalProperties":
+        allowed = sub.get("properties", {})
+        for key in error.instance:
+            if key in allowed:
+                continue
+            yield Diagnostic(
+                "error",
+                "SCHEMA-UNKNOWN",
+                source.locate((*path, key), key=True),
+                f"未知的字段 “{key}”",
+                labels=labels,
+                expected="可用的字段：" + "、".join(f"{k}（{v.get('title', k)}）" for k, v in allowed.items())
+                if len(allowed) <= 12
+                else f"{labels[-1] if labels else '此处'}下的字段之一",
+                found=f"“{key}”",
+                hint=_did_you_mean(str(key), allowed),
+            )
+        return
+    if error.validator == "required":
+        missing = [k for k in sub.get("required", []) if k not in error.instance]
+        props = sub.get("properties", {})
+        for key in missing:
+            title = props.get(key, {}).get("title", key)
+            yield Diagnostic(
+                "error",
+                "SCHEMA-REQUIRED",
+                loc,
+                f"缺少必填项 “{title}”（{key}）",
+                expected=f"{key}: {_expected(props.get(key, {}))}",
+                found="没有写",
+                **kw,
+            )
+        return
+    if error.validator == "type":
+        yield Diagnostic("error", "SCHEMA-TYPE", loc, "类型不对", expected=_expected(sub),
+                         found=found, hint=hint, **kw)
+    elif error.validator in ("minimum", "maximum"):
+        yield Diagnostic("error", "SCHEMA-RANGE", loc, "数值超出允许范围",
+                         expected=_expected(sub), found=found, **kw)
+    elif error.validator in ("pattern", "format"):
+        yield Diagnostic("error", "SCHEMA-FORMAT", loc, "写法不对", expected=_expected(sub),
+                         found=found, hint=hint, **kw)
+    elif error.validator == "enum":
+        yield Diagnostic("error", "SCHEMA-ENUM", loc, "不是允许的取值", expected=_expected(sub),
+                         found=found, **kw)
+    else:
+        yield Diagnostic("error", "SCHEMA", loc, error.message, found=found, **kw)
+
+
+def _trap_hint(value: Any, sub: Mapping[str, Any]) -> str | None:
+    if isinstance(value, str) and value.lower() in {"yes", "no", "on", "off", "y", "n"}:
+        if sub.get("x-kind") in ("count", "signed", "amount"):
+            return f"“{value}” 不是数字；没有就写 0"
+        return None
+    if isinstance(value, str) and sub.get("x-kind") == "date":
+        return None
+    if sub.get("x-kind") == "count" and isinstance(value, str) and value.strip().isdigit():
+        return "数字不要加引号，也不要带单位"
+    if sub.get("x-kind") == "count" and isinstance(value, str):
+        return "件数只写阿拉伯数字，不带单位；全角数字（如 １２）请改为半角"
+    if sub.get("x-kind") == "count" and not isinstance(value, (int, str, type(None))):
+        return "件数必须是整数，不能带小数点"
+    if sub.get("x-kind") == "date":
+        return "日期要加引号，如 published: \"2022-01-20\""
+    return None
+
+
+def _did_you_mean(key: str, allowed: Mapping[str, Any]) -> str | None:
+    by_label = {str(v.get("title", "")): k for k, v in allowed.items()}
+    for label, k in by_label.items():
+        if key and (key == label or key in label):
+            return f"您是否想写 “{k}”？（{label}）键名用英文，标签只用于显示"
+    close = difflib.get_close_matches(key, list(allowed), n=1, cutoff=0.6)
+    if close:
+        return f"您是否想写 “{close[0]}”（{allowed[close[0]].get('title', close[0])}）？"
+    return None

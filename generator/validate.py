@@ -1,0 +1,196 @@
+"""Validation of one report file, start to finish: load → schema → rules → model.
+
+Phases run in order and each only when the one before left the data sound, so an
+author sees the real problems and not their echoes: a misspelt key is reported by
+the schema, not again as a wrong total.  Within a phase every finding is collected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import narrative, rules, schema
+from .errors import Diagnostic, InvalidReport, Location
+from .model import Report, field_values, meta_values, narrative_context
+from .source import Source, load
+from .spec import Format, all_formats, format_for_year
+
+__all__ = ["Outcome", "check_file", "check_source", "previous_path", "select_format"]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What validating one file found; ``report`` is None when there were errors."""
+
+    name: str
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    report: Report | None = None
+    source: Source | None = None
+    previous: Path | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def select_format(source: Source) -> tuple[Format, list[Diagnostic]]:
+    """The report's format: ``format`` if written, else the one in force for ``year``."""
+    data = source.data
+    formats = all_formats()
+    latest = list(formats.values())[-1]
+    written = data.get("format")
+    if written is not None and str(written) in formats:
+        fmt = formats[str(written)]
+        year = data.get("year")
+        if isinstance(year, int) and not fmt.covers(year):
+            return fmt, [
+                Diagnostic(
+                    "warning",
+                    "W-FORMAT-YEAR",
+                    source.locate(("format",)),
+                    f"{year} 年的报告一般使用 {(format_for_year(year) or latest).id} 格式",
+                    labels=("报告格式",),
+                    expected=(format_for_year(year) or latest).id,
+                    found=str(written),
+                )
+            ]
+        return fmt, []
+    year = data.get("year")
+    if written is None and isinstance(year, int) and not isinstance(year, bool):
+        fmt_for = format_for_year(year)
+        if fmt_for is None:
+            first = min(f.first_year for f in formats.values())
+            return latest, [
+                Diagnostic(
+                    "error",
+                    "FORMAT-NONE",
+                    source.locate(("year",)),
+                    f"{year} 年没有适用的年度报告格式",
+                    labels=("报告年度",),
+                    expected=f"{first} 年或以后",
+                    found=str(year),
+                )
+            ]
+        return fmt_for, []
+    return latest, []  # the schema reports a missing year or an unknown format
+
+
+def previous_path(path: Path, year: int) -> Path:
+    """Where last year's report of the same agency lives (``reports/<agency>/<year>.yaml``)."""
+    return path.with_name(f"{year - 1}{path.suffix}")
+
+
+def check_file(path: Path, name: str | None = None, *, cross_year: bool = True) -> Outcome:
+    """Validate the file at ``path``; ``name`` is how messages show it."""
+    shown = name or str(path)
+    try:
+        source = load(path, shown)
+    except InvalidReport as exc:
+        return Outcome(shown, list(exc.diagnostics))
+    return check_source(source, path if cross_year else None)
+
+
+def check_source(source: Source, path: Path | None = None) -> Outcome:
+    """Validate loaded data; with ``path``, last year's file beside it is compared too."""
+    out = Outcome(source.name, source=source)
+    fmt, diags = select_format(source)
+    out.diagnostics.extend(diags)
+    out.diagnostics.extend(schema.validate_schema(source, fmt))
+    if out.errors:
+        return _sorted(out)
+    values = rules.compute_values(fmt, source.data)
+    out.diagnostics.extend(rules.check_sums(fmt, source, values))
+    out.diagnostics.extend(rules.check_sections(fmt, source))
+    meta = meta_values(fmt, source.data)
+    fields = field_values(fmt, source.data)
+    blocks = _narrative(fmt, source, meta, values, fields, out.diagnostics)
+    if path is not None:
+        out.previous = _cross_year(fmt, source, values, path, meta["year"], out.diagnostics)
+    if not out.errors:
+        out.report = Report(fmt, source.name, meta, values, fields, blocks)
+    return _sorted(out)
+
+
+def _narrative(
+    fmt: Format,
+    source: Source,
+    meta: dict[str, Any],
+    values: rules.Values,
+    fields: dict[Any, Any],
+    diags: list[Diagnostic],
+) -> dict[tuple[str, ...], tuple[narrative.Block, ...]]:
+    context = narrative_context(fmt, meta, values, fields)
+    out: dict[tuple[str, ...], tuple[narrative.Block, ...]] = {}
+    for section in fmt.sections:
+        for part in section.parts:
+            path = (section.key, part.key)
+            raw = rules.lookup(source.data, path)
+            if not raw:
+                continue
+            where = source.locate(path)
+            block = path in source.blocks
+            labels = (section.heading,) + ((part.heading,) if part.heading else ())
+            text, problems = narrative.evaluate(
+                str(raw), context, where=where, labels=labels, block=block
+            )
+            diags.extend(problems)
+            diags.extend(
+                narrative.check_figures(
+                    str(raw), values, fmt, where=where, block=block, labels=labels
+                )
+            )
+            out[path] = narrative.parse(text)
+    return out
+
+
+def _cross_year(
+    fmt: Format,
+    source: Source,
+    values: rules.Values,
+    path: Path,
+    year: int,
+    diags: list[Diagnostic],
+) -> Path | None:
+    prev_path = previous_path(path, year)
+    if not prev_path.is_file():
+        return None
+    prev_name = str(Path(source.name).with_name(prev_path.name))
+    try:
+        previous = load(prev_path, prev_name)
+    except Exception:  # noqa: BLE001 - any trouble with last year's file only skips the comparison
+        previous = None
+    prev_fmt = None
+    if previous is not None:
+        prev_fmt, problems = select_format(previous)
+        problems += schema.validate_schema(previous, prev_fmt)
+        if any(p.severity == "error" for p in problems):
+            previous = None
+    if previous is None or prev_fmt is None:
+        diags.append(
+            Diagnostic(
+                "warning",
+                "X-PREVIOUS-INVALID",
+                Location(prev_name),
+                "上年报告无法读取或有错误，本次未做跨年度核对",
+                hint=f"先运行 nianbao validate {prev_name}",
+            )
+        )
+        return prev_path
+    prev_values = rules.compute_values(prev_fmt, previous.data)
+    diags.extend(rules.check_cross_year(fmt, source, values, previous, prev_fmt, prev_values))
+    return prev_path
+
+
+def _sorted(out: Outcome) -> Outcome:
+    out.diagnostics.sort(key=lambda d: d.sort_key)
+    return out

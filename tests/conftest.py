@@ -1,0 +1,42 @@
+"""Shared fixtures: the example reports and a way to write a report in a few lines."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "reports"
+SEED = EXAMPLES / "shangqiu-gxj" / "2021.yaml"
+DATA = Path(__file__).resolve().parent / "data"
+
+MINIMAL = """\
+agency: 测试局
+year: 2022
+overview:
+  summary: 本年度工作情况如下。
+problems:
+  text: 信息发布还不够及时，下一步将加强培训。
+other_matters:
+  text: 无
+"""
+
+
+@pytest.fixture
+def write_report(tmp_path: Path) -> Callable[..., Path]:
+    """Write YAML text (dedented) to ``tmp_path/<agency>/<name>`` and return its path."""
+
+    def write(text: str, name: str = "2022.yaml", agency: str = "test-agency") -> Path:
+        path = tmp_path / agency / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    return write
+
+
+def example_reports() -> list[Path]:
+    return sorted(EXAMPLES.rglob("*.yaml"))

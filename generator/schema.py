@@ -221,11 +221,13 @@ def _validator(format_id: str) -> Draft202012Validator:
 
 def validate_schema(source: Source, fmt: Format) -> list[Diagnostic]:
     """Every structural error in ``source`` against ``fmt``, as author-facing diagnostics."""
-    out: list[Diagnostic] = []
+    out: dict[tuple[object, ...], Diagnostic] = {}
     schema = format_schema(fmt.id)
     for error in _leaf_errors(_validator(fmt.id).iter_errors(source.data)):
-        out.extend(_diagnose(error, source, schema))
-    return out
+        for diag in _diagnose(error, source, schema):
+            # a bad date fails both "pattern" and "format": one message is enough
+            out.setdefault((diag.location, diag.code, diag.labels, diag.message), diag)
+    return list(out.values())
 
 
 def _leaf_errors(errors: Iterator[ValidationError]) -> Iterator[ValidationError]:

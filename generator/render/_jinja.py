@@ -1,0 +1,129 @@
+"""The one Jinja environment per output kind, and what every template is given.
+
+Templates are trusted (the shipped ones, or a user's own copies passed with
+``--templates``); report text is not, so HTML autoescapes everything and no
+template may mark report data safe.  ``StrictUndefined`` turns a misspelt name in
+a template into an error instead of a silently empty cell.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
+
+import jinja2
+
+from .. import narrative
+from ..layout import Grid, table_grid
+from ..resources import templates_dir
+
+if TYPE_CHECKING:
+    from ..model import Report
+    from ..spec import Part, Section, Table
+
+__all__ = ["Kind", "PartView", "SectionView", "environment", "render", "section_views"]
+
+Kind = Literal["html", "markdown"]
+
+
+@dataclass(frozen=True, slots=True)
+class PartView:
+    """One narrative part: its sub-heading (None under the section heading) and its blocks."""
+
+    part: Part
+    heading: str | None
+    blocks: tuple[narrative.Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    """One of the six sections as a template draws it: heading, narrative, table."""
+
+    section: Section
+    heading: str
+    parts: tuple[PartView, ...]
+    table: Table | None
+    grid: Grid | None
+
+
+def section_views(report: Report) -> tuple[SectionView, ...]:
+    """The report's sections in order, with each table laid out once by ``layout``."""
+    views = []
+    for section, table in report.sections():
+        parts = tuple(
+            PartView(p, p.heading, report.blocks(section, p.key))
+            for p in section.parts
+            if report.blocks(section, p.key)
+        )
+        grid = table_grid(table, report.values) if table is not None else None
+        views.append(SectionView(section, section.heading, parts, table, grid))
+    return tuple(views)
+
+
+def _unknown_node(node: object) -> NoReturn:
+    """Fail loudly on a narrative node no template knows, rather than drop its text."""
+    raise TypeError(f"no template handles narrative node {type(node).__name__}")
+
+
+def _is(cls: type) -> Callable[[object], bool]:
+    return lambda value: isinstance(value, cls)
+
+
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def _safe_url(url: object) -> bool:
+    """Links may leave the page only for the web or e-mail, never ``javascript:`` and kin."""
+    return isinstance(url, str) and url.strip().lower().startswith(_SAFE_SCHEMES)
+
+
+def _md_cell(text: object) -> str:
+    r"""Text for one pipe-table cell: ``|`` escaped, no line breaks."""
+    return " ".join(str(text).replace("\\", "\\\\").replace("|", "\\|").split())
+
+
+def _search_path(kind: Kind, override: Path | None) -> list[Path]:
+    """User templates first (``DIR/<kind>/`` then ``DIR/``), the shipped ones last."""
+    paths: list[Path] = []
+    if override is not None:
+        if (override / kind).is_dir():
+            paths.append(override / kind)
+        paths.append(override)
+    paths.append(templates_dir() / kind)
+    return paths
+
+
+@functools.cache
+def environment(kind: Kind, override: Path | None = None) -> jinja2.Environment:
+    """The Jinja environment for ``kind``, built once per (kind, override directory)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in _search_path(kind, override)]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=kind == "html",
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    tests: dict[str, Callable[..., bool]] = {
+        "paragraph": _is(narrative.Paragraph),
+        "list_block": _is(narrative.ListBlock),
+        "text_node": _is(narrative.Text),
+        "bold_node": _is(narrative.Bold),
+        "link_node": _is(narrative.Link),
+        "safe_url": _safe_url,
+    }
+    env.tests.update(tests)
+    env.globals["unknown_node"] = _unknown_node
+    filters: dict[str, Callable[..., Any]] = {"md_cell": _md_cell}
+    env.filters.update(filters)
+    return env
+
+
+def render(kind: Kind, override: Path | None, name: str, **context: Any) -> str:
+    """Render template ``name`` of ``kind`` with ``context``."""
+    return environment(kind, override).get_template(name).render(**context)
+

@@ -4,21 +4,30 @@ Rendering happens completely before the first byte is written, so a report that
 fails to render leaves every earlier output as it was.  Output paths mirror the
 source tree (``reports/<agency>/<year>.yaml`` → ``build/<agency>/<year>.docx``) and
 are checked to stay inside the output directory whatever the file names are.
+Reports are independent, so they are built in parallel; one failure never stops
+the others.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UsageError
-from .output import write_atomic
+from .errors import Diagnostic, UsageError
+from .output import TEMP_PREFIX, write_atomic
 from .render import FORMATS, RenderOptions, get_renderer
-from .validate import Outcome, check_file
+from .stamps import MANIFEST, Manifest, fingerprints
+from .validate import check_file, previous_path
 
-__all__ = ["BuildResult", "Target", "build_target", "output_paths", "plan"]
+__all__ = ["BuildResult", "Summary", "Target", "build", "clean", "output_paths", "plan"]
+
+LOCK = ".nianbao-lock"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,18 +41,43 @@ class Target:
 
 @dataclass(slots=True)
 class BuildResult:
+    """What became of one target; small and picklable, so workers can send it back."""
+
     target: Target
-    outcome: Outcome
+    diagnostics: list[Diagnostic] = field(default_factory=list)
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
-    strict: bool = False
+    sizes: dict[str, int] = field(default_factory=dict)
+    failed: bool = False
+    skipped: bool = False
+    crash: str | None = None
 
     @property
     def ok(self) -> bool:
-        return self.outcome.ok and not (self.strict and self.outcome.warnings)
+        return not self.failed
 
 
-def output_paths(source: Path, root: Path | None, outdir: Path, formats: Sequence[str]) -> dict[str, Path]:
+@dataclass(slots=True)
+class Summary:
+    results: list[BuildResult]
+    seconds: float
+
+    @property
+    def built(self) -> list[BuildResult]:
+        return [r for r in self.results if r.ok and not r.skipped]
+
+    @property
+    def up_to_date(self) -> list[BuildResult]:
+        return [r for r in self.results if r.skipped]
+
+    @property
+    def failed(self) -> list[BuildResult]:
+        return [r for r in self.results if r.failed]
+
+
+def output_paths(
+    source: Path, root: Path | None, outdir: Path, formats: Sequence[str]
+) -> dict[str, Path]:
     """The outputs of ``source``: its path below ``root`` (or its folder name), in ``outdir``."""
     rel: Path | None = None
     if root is not None:
@@ -56,43 +90,168 @@ def output_paths(source: Path, root: Path | None, outdir: Path, formats: Sequenc
     out = outdir.resolve()
     paths: dict[str, Path] = {}
     for suffix in formats:
-        target = (out / rel).with_suffix(f".{suffix}")
-        resolved = Path(os.path.normpath(target))
-        if out != resolved and out not in resolved.parents:
+        target = Path(os.path.normpath(out / rel.with_suffix(f".{suffix}")))
+        if out not in target.parents:
             raise UsageError(f"{source}: 输出路径 {target} 不在输出目录 {outdir} 之内")
-        paths[suffix] = resolved
+        paths[suffix] = target
     return paths
 
 
 def plan(
-    sources: Sequence[Path], names: Sequence[str], root: Path | None, outdir: Path, formats: Sequence[str]
+    sources: Sequence[Path],
+    names: Sequence[str],
+    root: Path | None,
+    outdir: Path,
+    formats: Sequence[str],
 ) -> list[Target]:
     unknown = [f for f in formats if f not in FORMATS]
-    if unknown:
-        raise UsageError(f"未知的输出格式：{', '.join(unknown)}（可选：{', '.join(FORMATS)}）")
-    return [
+    if unknown or not formats:
+        raise UsageError(
+            f"未知的输出格式：{', '.join(unknown) or '（空）'}（可选：{', '.join(FORMATS)}）"
+        )
+    targets = [
         Target(src, name, output_paths(src, root, outdir, formats))
         for src, name in zip(sources, names, strict=True)
     ]
+    seen: dict[Path, str] = {}
+    for t in targets:
+        for path in t.outputs.values():
+            if path in seen:
+                raise UsageError(f"{t.name} 和 {seen[path]} 会生成同一个文件 {path}")
+            seen[path] = t.name
+    return targets
 
 
-def build_target(target: Target, options: RenderOptions, *, strict: bool = False) -> BuildResult:
+def build_target(target: Target, options: RenderOptions, strict: bool = False) -> BuildResult:
     """Validate and render one report; write its outputs only if every format rendered.
 
     With ``strict``, a report with warnings is treated as failed and not rendered.
     """
-    outcome = check_file(target.source, target.name)
-    result = BuildResult(target, outcome, strict=strict)
-    if not result.ok or outcome.report is None:
-        return result
-    rendered = {
-        suffix: get_renderer(suffix).render(outcome.report, options)
-        for suffix in target.outputs
-    }
-    for suffix, data in rendered.items():
-        path = target.outputs[suffix]
-        if write_atomic(path, data):
-            result.written.append(path)
-        else:
-            result.unchanged.append(path)
+    result = BuildResult(target)
+    try:
+        outcome = check_file(target.source, target.name)
+        result.diagnostics = outcome.diagnostics
+        if not outcome.ok or outcome.report is None or (strict and outcome.warnings):
+            result.failed = True
+            return result
+        rendered = {
+            suffix: get_renderer(suffix).render(outcome.report, options)
+            for suffix in target.outputs
+        }
+        for suffix, data in rendered.items():
+            path = target.outputs[suffix]
+            (result.written if write_atomic(path, data) else result.unchanged).append(path)
+            result.sizes[suffix] = len(data)
+    except UsageError as exc:
+        result.failed, result.crash = True, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one broken report must not stop the others
+        result.failed, result.crash = True, f"内部错误（{type(exc).__name__}: {exc}）"
     return result
+
+
+def _work(args: tuple[Target, RenderOptions, bool]) -> BuildResult:
+    return build_target(*args)
+
+
+@contextlib.contextmanager
+def _locked(outdir: Path) -> Iterator[None]:
+    """One build per output directory at a time; a second one waits for the first."""
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+        fh = open(outdir / LOCK, "a+b")  # noqa: SIM115 - held for the whole build
+    except OSError as exc:
+        raise UsageError(f"{outdir}: 无法创建输出目录（{exc.strerror}）") from None
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def build(
+    targets: Sequence[Target],
+    outdir: Path,
+    options: RenderOptions,
+    *,
+    strict: bool = False,
+    force: bool = False,
+    jobs: int = 1,
+    progress: Callable[[BuildResult], None] | None = None,
+) -> Summary:
+    """Build the targets that are out of date; returns what happened to each."""
+    start = time.perf_counter()
+    results: list[BuildResult] = []
+    with _locked(outdir):
+        manifest = Manifest.read(outdir)
+        todo: list[Target] = []
+        prints: dict[Path, dict[str, str]] = {}
+        for t in targets:
+            prints[t.source] = fp = _fingerprints(t, options)
+            if not force and all(manifest.up_to_date(t.outputs[s], fp[s]) for s in t.outputs):
+                results.append(BuildResult(t, skipped=True))
+                if progress:
+                    progress(results[-1])
+            else:
+                todo.append(t)
+
+        def done(result: BuildResult) -> None:
+            results.append(result)
+            if result.ok:
+                fp = prints[result.target.source]
+                for suffix, path in result.target.outputs.items():
+                    manifest.record(path, result.target.name, fp[suffix], result.sizes[suffix])
+            if progress:
+                progress(result)
+
+        try:
+            if jobs <= 1 or len(todo) <= 1:
+                for t in todo:
+                    done(build_target(t, options, strict))
+            else:
+                with ProcessPoolExecutor(max_workers=jobs) as pool:
+                    futures = [pool.submit(_work, (t, options, strict)) for t in todo]
+                    for future in as_completed(futures):
+                        done(future.result())
+        finally:
+            manifest.write()
+    order = {t.source: i for i, t in enumerate(targets)}
+    results.sort(key=lambda r: order[r.target.source])
+    return Summary(results, time.perf_counter() - start)
+
+
+def _fingerprints(t: Target, options: RenderOptions) -> dict[str, str]:
+    year = t.source.stem
+    previous = previous_path(t.source, int(year)) if year.isdigit() else t.source.with_name("-")
+    return fingerprints(t.source, previous, t.outputs, options.templates, options.reference_docx)
+
+
+def clean(outdir: Path) -> list[Path]:
+    """Remove what builds wrote into ``outdir`` (per its manifest) and nothing else."""
+    if not outdir.is_dir():
+        return []
+    removed: list[Path] = []
+    with _locked(outdir):
+        manifest = Manifest.read(outdir)
+        folders: set[Path] = set()
+        for key in manifest.outputs():
+            path = Path(os.path.normpath(outdir / key))
+            if outdir.resolve() not in path.resolve().parents:
+                continue  # a tampered manifest cannot make clean delete elsewhere
+            if path.is_file():
+                path.unlink()
+                removed.append(path)
+            folders.add(path.parent)
+        for tmp in outdir.rglob(f"{TEMP_PREFIX}*"):
+            tmp.unlink(missing_ok=True)
+            folders.add(tmp.parent)
+        (outdir / MANIFEST).unlink(missing_ok=True)
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+            with contextlib.suppress(OSError):
+                while folder != outdir and not any(folder.iterdir()):
+                    folder.rmdir()
+                    folder = folder.parent
+        (outdir / LOCK).unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        outdir.rmdir()  # only if empty
+    return removed

@@ -21,6 +21,8 @@ from . import __version__
 from .errors import NianbaoError, UsageError
 
 if TYPE_CHECKING:
+    from .build import BuildResult, Target
+    from .config import Config
     from .validate import Outcome
 
 __all__ = ["main"]
@@ -60,17 +62,30 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--strict", action="store_true", help="有警告也视为失败（退出码 1）")
     v.add_argument("-q", "--quiet", action="store_true", help="只输出错误和警告")
 
-    b = sub.add_parser("build", help="生成 DOCX、HTML、Markdown（默认：reports/ 下全部报告）")
+    b = sub.add_parser("build", help="生成 DOCX、HTML、Markdown（不给路径：全部报告）")
     b.add_argument("paths", nargs="*", metavar="PATH", help="YAML 文件、目录或通配符")
-    b.add_argument("-o", "--output", metavar="DIR", default="build", help="输出目录（默认 build）")
-    b.add_argument(
-        "-f", "--format", default="docx,html,md", metavar="LIST",
-        help="输出格式，逗号分隔：docx,html,md（默认全部）",
-    )
+    b.add_argument("-o", "--output", metavar="DIR", help="输出目录（默认见配置，通常为 build）")
+    b.add_argument("-f", "--format", metavar="LIST", help="输出格式，逗号分隔：docx,html,md")
+    b.add_argument("-j", "--jobs", type=int, metavar="N", help="并行数（默认：CPU 核数）")
+    b.add_argument("--force", action="store_true", help="全部重新生成，不管是否最新")
     b.add_argument("--templates", metavar="DIR", help="自定义 HTML/Markdown 模板所在目录")
     b.add_argument("--reference-docx", metavar="FILE", help="作为样式底本的 .docx 文件")
     b.add_argument("--strict", action="store_true", help="有警告也视为失败，不生成")
     b.add_argument("-q", "--quiet", action="store_true", help="只输出错误和警告")
+    b.add_argument("-v", "--verbose", action="store_true", help="也列出已是最新的报告")
+
+    c = sub.add_parser("clean", help="删除 build 生成的文件（只删这些）")
+    c.add_argument("-o", "--output", metavar="DIR", help="输出目录（默认见配置）")
+
+    d = sub.add_parser("deps", help="输出 make 依赖规则")
+    d.add_argument("paths", nargs="*", metavar="PATH", help="YAML 文件、目录或通配符")
+    d.add_argument("-o", "--output", metavar="DIR", help="输出目录（默认见配置）")
+    d.add_argument("-f", "--format", metavar="LIST", help="输出格式，逗号分隔")
+    d.add_argument("--depfile", metavar="FILE", help="写入文件而不是标准输出")
+
+    n = sub.add_parser("new", help="新建一年的报告（有上年报告则据此生成）")
+    n.add_argument("path", metavar="PATH", help="新文件，如 reports/某局/2025.yaml")
+    n.add_argument("--agency", help="机关名称（没有上年报告时使用）")
 
     s = sub.add_parser("schema", help="输出报告 YAML 的 JSON Schema")
     s.add_argument("-o", "--output", metavar="FILE", help="写入文件而不是标准输出")
@@ -85,7 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
-        handler = {"validate": _validate, "build": _build, "schema": _schema}[args.command]
+        handler = {
+            "validate": _validate,
+            "build": _build,
+            "clean": _clean,
+            "deps": _deps,
+            "new": _new,
+            "schema": _schema,
+        }[args.command]
         return handler(args)
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int | None) else EXIT_USAGE
@@ -97,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - a traceback is never what a user should see
+    except Exception as exc:
         if os.environ.get("NIANBAO_DEBUG"):
             raise
         print(
@@ -120,7 +142,9 @@ def expand_paths(patterns: Sequence[str]) -> list[Path]:
     """Files, directories (every ``*.yaml`` below) and globs, sorted, each once."""
     found: list[Path] = []
     for pattern in patterns:
-        matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
+        matches = (
+            sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
+        )
         if not matches:
             raise UsageError(f"{pattern}: 没有匹配的文件")
         for match in matches:
@@ -191,39 +215,138 @@ def _print_json(outcomes: Sequence[Outcome], errors: int, warnings: int, out: Te
     out.write("\n")
 
 
-SOURCE_ROOT = Path("reports")
-"""Where ``nianbao build`` without paths looks for ``<agency>/<year>.yaml`` files."""
+def _settings(args: argparse.Namespace) -> tuple[Config, Path, list[str]]:
+    from .config import load_config
+
+    config = load_config()
+    outdir = Path(args.output) if getattr(args, "output", None) else config.output
+    fmt = getattr(args, "format", None)
+    formats = [f.strip() for f in fmt.split(",") if f.strip()] if fmt else list(config.formats)
+    return config, outdir, formats
+
+
+def _targets(
+    args: argparse.Namespace, config: Config, outdir: Path, formats: list[str]
+) -> list[Target]:
+    from .build import plan
+
+    if not args.paths and not config.source.is_dir():
+        raise UsageError(f"没有给出报告文件，也没有找到报告目录 {display_path(config.source)}/")
+    sources = expand_paths(args.paths or [str(config.source)])
+    return plan(sources, [display_path(p) for p in sources], config.source, outdir, formats)
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import build_target, plan
+    from .build import build
     from .render import RenderOptions
 
-    formats = [f.strip() for f in args.format.split(",") if f.strip()]
-    if not args.paths and not SOURCE_ROOT.is_dir():
-        raise UsageError(f"没有给出报告文件，当前目录下也没有 {SOURCE_ROOT}/ 目录")
-    sources = expand_paths(args.paths or [str(SOURCE_ROOT)])
+    config, outdir, formats = _settings(args)
+    targets = _targets(args, config, outdir, formats)
     options = RenderOptions(
-        templates=_existing_dir(args.templates, "--templates"),
-        reference_docx=_existing_file(args.reference_docx, "--reference-docx"),
+        templates=_existing_dir(args.templates, "--templates") or config.templates,
+        reference_docx=_existing_file(args.reference_docx, "--reference-docx")
+        or config.reference_docx,
     )
-    targets = plan(sources, [display_path(p) for p in sources], SOURCE_ROOT, Path(args.output), formats)
-    failed = 0
-    for target in targets:
-        result = build_target(target, options, strict=args.strict)
-        for d in result.outcome.diagnostics:
-            print(d.format(), file=sys.stderr)
-        if not result.ok:
-            failed += 1
-            continue
-        if not args.quiet:
-            for path in result.written:
-                print(f"{target.name} → {display_path(path)}", file=sys.stderr)
-            for path in result.unchanged:
-                print(f"{target.name} → {display_path(path)}（未变）", file=sys.stderr)
+    jobs = args.jobs or config.jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise UsageError("-j 应为正整数")
+    show = _Progress(len(targets), quiet=args.quiet, verbose=args.verbose)
+    summary = build(
+        targets, outdir, options, strict=args.strict, force=args.force, jobs=jobs, progress=show
+    )
+    show.finish()
+    failed = summary.failed
+    if failed:
+        print(f"失败的报告（{len(failed)}）：", file=sys.stderr)
+        for r in failed:
+            n = sum(d.severity == "error" for d in r.diagnostics)
+            why = r.crash or (f"{n} 个错误" if n else "有警告（--strict）")
+            print(f"  {r.target.name}: {why}", file=sys.stderr)
     if not args.quiet or failed:
-        print(f"生成了 {len(targets) - failed} 份报告，{failed} 份失败", file=sys.stderr)
+        print(
+            f"生成 {len(summary.built)} 份，已是最新 {len(summary.up_to_date)} 份，"
+            f"失败 {len(failed)} 份，用时 {summary.seconds:.2f} 秒",
+            file=sys.stderr,
+        )
     return EXIT_INVALID if failed else EXIT_OK
+
+
+class _Progress:
+    """Progress on a terminal as one updating line; plain lines in CI logs and pipes."""
+
+    def __init__(self, total: int, *, quiet: bool, verbose: bool) -> None:
+        self.total, self.quiet, self.verbose = total, quiet, verbose
+        self.done = 0
+        self.tty = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def __call__(self, result: BuildResult) -> None:
+        self.done += 1
+        if self.tty and not self.quiet:
+            sys.stderr.write("\r\033[K")
+        for d in result.diagnostics:
+            print(d.format(), file=sys.stderr)
+        if result.crash:
+            print(f"{result.target.name}: {result.crash}", file=sys.stderr)
+        if not self.quiet:
+            line = self._line(result)
+            if (line and not self.tty) or (line and self.verbose):
+                print(line, file=sys.stderr)
+            if self.tty:
+                bar = "#" * (20 * self.done // max(self.total, 1))
+                sys.stderr.write(f"[{bar:<20}] {self.done}/{self.total} {result.target.name}")
+                sys.stderr.flush()
+
+    def _line(self, result: BuildResult) -> str | None:
+        name = result.target.name
+        if result.skipped:
+            return f"{name}: 已是最新" if self.verbose else None
+        if result.failed:
+            return f"{name}: 失败"
+        outs = ", ".join(display_path(p) for p in result.written) or "输出未变"
+        return f"{name} → {outs}"
+
+    def finish(self) -> None:
+        if self.tty and not self.quiet and self.done:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from .build import clean
+
+    _, outdir, _ = _settings(args)
+    removed = clean(outdir)
+    print(f"删除了 {len(removed)} 个生成的文件", file=sys.stderr)
+    return EXIT_OK
+
+
+def _deps(args: argparse.Namespace) -> int:
+    from .deps import make_rules
+
+    config, outdir, formats = _settings(args)
+    targets = _targets(args, config, outdir, formats)
+    text = make_rules(targets, config.templates, config.reference_docx)
+    if args.depfile:
+        from .output import write_atomic
+
+        write_atomic(Path(args.depfile), text.encode("utf-8"))
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .scaffold import new_report
+
+    path = Path(args.path)
+    created = new_report(path, load_config(), agency=args.agency)
+    print(
+        f"已创建 {display_path(created.path)}"
+        + (f"（依据 {display_path(created.previous)}）" if created.previous else "（空白报告）"),
+        file=sys.stderr,
+    )
+    return EXIT_OK
 
 
 def _existing_dir(value: str | None, option: str) -> Path | None:

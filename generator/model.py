@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from .narrative import Block
-from .rules import Values, lookup
+from .rules import Values, lookup, total
 from .spec import Format, Path, Section, Table
 
 __all__ = ["Report", "narrative_context"]
@@ -116,8 +116,11 @@ def _group_sums(
         return
     leaves = [p for _, p, _ in node.leaves()]
     for cp in col_paths:
-        total = sum((values[(table_key, *prefix, *lp, *cp)] for lp in leaves), start=0)
-        _put(ctx, (table_key, *here, *cp), total)
+        _put(
+            ctx,
+            (table_key, *here, *cp),
+            total(values[(table_key, *prefix, *lp, *cp)] for lp in leaves),
+        )
 
 
 def _put(ctx: dict[str, Any], path: Path, value: Any) -> None:

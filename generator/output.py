@@ -9,6 +9,7 @@ gives the same bytes.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import tempfile
@@ -43,10 +44,8 @@ def write_atomic(target: Path, data: bytes) -> bool:
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
     except BaseException as exc:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         if isinstance(exc, OSError):
             raise UsageError(f"{target}: 写入失败（{exc.strerror}）") from None
         raise

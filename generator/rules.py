@@ -57,7 +57,7 @@ def compute_values(fmt: Format, data: Mapping[str, Any]) -> Values:
         if path in written:
             result = written[path]
         elif path in rules:
-            result = sum((value(p) for p in rules[path].operands), start=0)
+            result = total(value(p) for p in rules[path].operands)
         else:
             result = _number(fmt.cells[path], None)
         values[path] = result
@@ -66,6 +66,14 @@ def compute_values(fmt: Format, data: Mapping[str, Any]) -> Values:
     for path in fmt.cells:
         value(path)
     return values
+
+
+def total(numbers: Iterable[Value]) -> Value:
+    """Sum of counts (int) or amounts (Decimal), typed as such."""
+    result: Value = 0
+    for n in numbers:
+        result = result + n
+    return result
 
 
 def _cell_labels(fmt: Format, path: Path) -> str:
@@ -79,7 +87,7 @@ def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
         for rule in table.sums:
             if not source.written(rule.target):
                 continue
-            expected = sum((values[p] for p in rule.operands), start=0)
+            expected = total(values[p] for p in rule.operands)
             found = values[rule.target]
             if found == expected:
                 continue
@@ -108,21 +116,27 @@ def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
     return out
 
 
-def _equation(fmt: Format, source: Source, values: Values, table_key: str, eq: Any) -> list[Diagnostic]:
+def _equation(
+    fmt: Format, source: Source, values: Values, table_key: str, eq: Any
+) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     table = fmt.tables[table_key]
     columns = [c.path[-1] for c in table.cells if c.path[1:-1] == eq.left[0]]
     for col in columns:
         left = [(table_key, *row, col) for row in eq.left]
         right = [(table_key, *row, col) for row in eq.right]
-        lsum = sum((values[p] for p in left), start=0)
-        rsum = sum((values[p] for p in right), start=0)
+        lsum = total(values[p] for p in left)
+        rsum = total(values[p] for p in right)
         if lsum == rsum:
             continue
         involved = left + right
         anchor = next((p for p in involved if source.written(p)), involved[0])
+
         def terms(paths: list[Path]) -> str:
-            return " + ".join(f"{fmt.cells[p].labels[1]}（{format_value(values[p])}）" for p in paths)
+            return " + ".join(
+                f"{fmt.cells[p].labels[1]}（{format_value(values[p])}）" for p in paths
+            )
+
         out.append(
             Diagnostic(
                 "error",
@@ -132,7 +146,7 @@ def _equation(fmt: Format, source: Source, values: Values, table_key: str, eq: A
                 f"而 {terms(right)} = {format_value(rsum)}",
                 labels=(table.number, fmt.cells[left[0]].labels[-1]),
                 expected=f"两边相等（{format_value(lsum)} = {format_value(rsum)}）",
-                found=f"相差 {format_value(abs(lsum - rsum))}",
+                found=f"相差 {format_value(lsum - rsum if lsum > rsum else rsum - lsum)}",
                 related=tuple(
                     (source.locate(p), f"{_cell_labels(fmt, p)} = {format_value(values[p])}")
                     for p in involved
@@ -149,7 +163,9 @@ def check_sections(fmt: Format, source: Source) -> list[Diagnostic]:
     for section in fmt.sections:
         if section.kind != "narrative":
             continue
-        texts = [str(lookup(source.data, (section.key, p.key)) or "").strip() for p in section.parts]
+        texts = [
+            str(lookup(source.data, (section.key, p.key)) or "").strip() for p in section.parts
+        ]
         joined = "".join(texts)
         if section.warn_if_empty and joined.rstrip("。.") in ("", "无"):
             out.append(
@@ -196,7 +212,7 @@ def check_cross_year(
         this, prev = tuple(rule.this.split(".")), tuple(rule.previous.split("."))
         if rule.kind == "carry":
             pairs = [
-                (c.path, (*prev, *c.path[len(this):]))
+                (c.path, (*prev, *c.path[len(this) :]))
                 for c in fmt.cells.values()
                 if c.path[: len(this)] == this
             ]
@@ -215,7 +231,9 @@ def check_cross_year(
                         expected=f"{format_value(prev_values[there])}（{prev_loc} 的 "
                         f"{_cell_labels(prev_fmt, there)}）",
                         found=format_value(values[here]),
-                        related=((previous.locate(there), f"上年 {_cell_labels(prev_fmt, there)}"),),
+                        related=(
+                            (previous.locate(there), f"上年 {_cell_labels(prev_fmt, there)}"),
+                        ),
                     )
                 )
         elif rule.kind == "roll_forward":
@@ -227,8 +245,10 @@ def check_cross_year(
                 minus = (*base, rule.minus) if rule.minus else None
                 if here not in values or there not in prev_values:
                     continue
-                expected = prev_values[there] + (values[plus] if plus else 0) - (
-                    values[minus] if minus else 0
+                expected = (
+                    prev_values[there]
+                    + (values[plus] if plus else 0)
+                    - (values[minus] if minus else 0)
                 )
                 if values[here] == expected:
                     continue
@@ -239,13 +259,16 @@ def check_cross_year(
                         source.locate(here),
                         rule.label,
                         labels=fmt.cells[here].labels,
-                        expected=f"{format_value(expected)}（上年 {format_value(prev_values[there])}"
+                        expected=f"{format_value(expected)}"
+                        f"（上年 {format_value(prev_values[there])}"
                         + (f" + {format_value(values[plus])}" if plus else "")
                         + (f" − {format_value(values[minus])}" if minus else "")
                         + "）",
                         found=format_value(values[here]),
                         hint="若有文件因其他原因失效或重新计数，请在叙述中说明",
-                        related=((previous.locate(there), f"上年 {_cell_labels(prev_fmt, there)}"),),
+                        related=(
+                            (previous.locate(there), f"上年 {_cell_labels(prev_fmt, there)}"),
+                        ),
                     )
                 )
     return out

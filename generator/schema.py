@@ -47,7 +47,7 @@ _EXPECTED: dict[str, str] = {
     "amount": "不小于 0 的数，可带小数（如 12.5）",
     "text": "文本",
     "year": "四位数的年份（如 2021）",
-    "date": "日期，写成带引号的 \"2022-01-20\"",
+    "date": '日期，写成带引号的 "2022-01-20"',
     "url": "以 http:// 或 https:// 开头的网址",
     "format": "报告格式的编号",
     "narrative": "文本（可用 | 写多行）",
@@ -197,7 +197,8 @@ def document_schema() -> dict[str, Any]:
         "$schema": _DIALECT,
         "$id": SCHEMA_ID,
         "title": "政府信息公开工作年度报告",
-        "description": "nianbao 年度报告 YAML 的结构。由 generator/formats/ 中的格式数据生成，请勿手改。",
+        "description": "nianbao 年度报告 YAML 的结构。"
+        "由 generator/formats/ 中的格式数据生成，请勿手改。",
         "type": "object",
         "required": ["agency", "year"],
         "allOf": branches,
@@ -257,17 +258,19 @@ def _expected(sub: Mapping[str, Any]) -> str:
     return _EXPECTED.get(str(kind), "符合格式的值")
 
 
-def _diagnose(error: ValidationError, source: Source, schema: Mapping[str, Any]) -> Iterator[Diagnostic]:
+def _diagnose(
+    error: ValidationError, source: Source, schema: Mapping[str, Any]
+) -> Iterator[Diagnostic]:
     path = tuple(error.absolute_path)
     labels = _labels(schema, path)
     sub = error.schema if isinstance(error.schema, Mapping) else {}
     loc = source.locate(path)
     found = _describe(error.instance)
     hint = _trap_hint(error.instance, sub)
-    kw = {"labels": labels}
+    instance: Any = error.instance
     if error.validator == "additionalProperties":
         allowed = sub.get("properties", {})
-        for key in error.instance:
+        for key in instance:
             if key in allowed:
                 continue
             yield Diagnostic(
@@ -276,7 +279,8 @@ def _diagnose(error: ValidationError, source: Source, schema: Mapping[str, Any])
                 source.locate((*path, key), key=True),
                 f"未知的字段 “{key}”",
                 labels=labels,
-                expected="可用的字段：" + "、".join(f"{k}（{v.get('title', k)}）" for k, v in allowed.items())
+                expected="可用的字段："
+                + "、".join(f"{k}（{v.get('title', k)}）" for k, v in allowed.items())
                 if len(allowed) <= 12
                 else f"{labels[-1] if labels else '此处'}下的字段之一",
                 found=f"“{key}”",
@@ -284,7 +288,7 @@ def _diagnose(error: ValidationError, source: Source, schema: Mapping[str, Any])
             )
         return
     if error.validator == "required":
-        missing = [k for k in sub.get("required", []) if k not in error.instance]
+        missing = [k for k in sub.get("required", []) if k not in instance]
         props = sub.get("properties", {})
         for key in missing:
             title = props.get(key, {}).get("title", key)
@@ -295,23 +299,53 @@ def _diagnose(error: ValidationError, source: Source, schema: Mapping[str, Any])
                 f"缺少必填项 “{title}”（{key}）",
                 expected=f"{key}: {_expected(props.get(key, {}))}",
                 found="没有写",
-                **kw,
+                labels=labels,
             )
         return
     if error.validator == "type":
-        yield Diagnostic("error", "SCHEMA-TYPE", loc, "类型不对", expected=_expected(sub),
-                         found=found, hint=hint, **kw)
+        yield Diagnostic(
+            "error",
+            "SCHEMA-TYPE",
+            loc,
+            "类型不对",
+            expected=_expected(sub),
+            found=found,
+            hint=hint,
+            labels=labels,
+        )
     elif error.validator in ("minimum", "maximum"):
-        yield Diagnostic("error", "SCHEMA-RANGE", loc, "数值超出允许范围",
-                         expected=_expected(sub), found=found, **kw)
+        yield Diagnostic(
+            "error",
+            "SCHEMA-RANGE",
+            loc,
+            "数值超出允许范围",
+            expected=_expected(sub),
+            found=found,
+            labels=labels,
+        )
     elif error.validator in ("pattern", "format"):
-        yield Diagnostic("error", "SCHEMA-FORMAT", loc, "写法不对", expected=_expected(sub),
-                         found=found, hint=hint, **kw)
+        yield Diagnostic(
+            "error",
+            "SCHEMA-FORMAT",
+            loc,
+            "写法不对",
+            expected=_expected(sub),
+            found=found,
+            hint=hint,
+            labels=labels,
+        )
     elif error.validator == "enum":
-        yield Diagnostic("error", "SCHEMA-ENUM", loc, "不是允许的取值", expected=_expected(sub),
-                         found=found, **kw)
+        yield Diagnostic(
+            "error",
+            "SCHEMA-ENUM",
+            loc,
+            "不是允许的取值",
+            expected=_expected(sub),
+            found=found,
+            labels=labels,
+        )
     else:
-        yield Diagnostic("error", "SCHEMA", loc, error.message, found=found, **kw)
+        yield Diagnostic("error", "SCHEMA", loc, error.message, found=found, labels=labels)
 
 
 def _trap_hint(value: Any, sub: Mapping[str, Any]) -> str | None:
@@ -328,7 +362,7 @@ def _trap_hint(value: Any, sub: Mapping[str, Any]) -> str | None:
     if sub.get("x-kind") == "count" and not isinstance(value, (int, str, type(None))):
         return "件数必须是整数，不能带小数点"
     if sub.get("x-kind") == "date":
-        return "日期要加引号，如 published: \"2022-01-20\""
+        return '日期要加引号，如 published: "2022-01-20"'
     return None
 
 

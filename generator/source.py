@@ -127,8 +127,12 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
-        _fail(name, f"YAML 语法错误：{exc.problem or exc.context}", location=loc,
-              hint="检查缩进（只能用空格）、冒号后的空格和引号是否配对")
+        _fail(
+            name,
+            f"YAML 语法错误：{exc.problem or exc.context}",
+            location=loc,
+            hint="检查缩进（只能用空格）、冒号后的空格和引号是否配对",
+        )
     except yaml.YAMLError as exc:
         _fail(name, f"YAML 无法解析：{exc}")
     except RecursionError:
@@ -136,15 +140,25 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
     finally:
         loader.dispose()
     if node is None:
-        _fail(name, "文件是空的（或只有注释）", "一份年度报告的 YAML 内容", "没有内容",
-              hint="可运行 nianbao new 路径 生成一份完整的空白报告")
+        _fail(
+            name,
+            "文件是空的（或只有注释）",
+            "一份年度报告的 YAML 内容",
+            "没有内容",
+            hint="可运行 nianbao new 路径 生成一份完整的空白报告",
+        )
     builder = _Builder(name)
     data = builder.build(node, (), 0)
     if builder.diagnostics:
         raise InvalidReport(builder.diagnostics)
     if not isinstance(data, dict):
-        _fail(name, "文件顶层应是“键: 值”的映射", "映射（如 agency: 某局）",
-              _describe(data), Location(name, node.start_mark.line + 1, node.start_mark.column + 1))
+        _fail(
+            name,
+            "文件顶层应是“键: 值”的映射",
+            "映射（如 agency: 某局）",
+            _describe(data),
+            Location(name, node.start_mark.line + 1, node.start_mark.column + 1),
+        )
     return Source(name, data, builder.positions, builder.key_positions, frozenset(builder.blocks))
 
 
@@ -155,10 +169,15 @@ def _is_forbidden(ch: str) -> bool:
 
 def _decode(raw: bytes, name: str) -> str:
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE)):
-        _fail(name, "文件是 UTF-16/UTF-32 编码", "UTF-8 编码", "UTF-16/UTF-32",
-              hint="在编辑器中“另存为”并选择 UTF-8 编码")
+        _fail(
+            name,
+            "文件是 UTF-16/UTF-32 编码",
+            "UTF-8 编码",
+            "UTF-16/UTF-32",
+            hint="在编辑器中“另存为”并选择 UTF-8 编码",
+        )
     if raw.startswith(codecs.BOM_UTF8):
-        raw = raw[len(codecs.BOM_UTF8):]
+        raw = raw[len(codecs.BOM_UTF8) :]
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -167,7 +186,13 @@ def _decode(raw: bytes, name: str) -> str:
         try:
             raw.decode("gb18030")
         except UnicodeDecodeError:
-            _fail(name, "文件不是 UTF-8 编码的文本", "UTF-8 文本", "无法识别的字节（可能是二进制文件）", loc)
+            _fail(
+                name,
+                "文件不是 UTF-8 编码的文本",
+                "UTF-8 文本",
+                "无法识别的字节（可能是二进制文件）",
+                loc,
+            )
         _fail(
             name,
             "文件是 GBK/GB18030 编码（中文 Windows 记事本的默认编码），不是 UTF-8",
@@ -188,8 +213,17 @@ def _fail(
     hint: str | None = None,
 ) -> Any:
     raise InvalidReport(
-        [Diagnostic("error", "LOAD", location or Location(name, 1, 1), message,
-                    expected=expected, found=found, hint=hint)]
+        [
+            Diagnostic(
+                "error",
+                "LOAD",
+                location or Location(name, 1, 1),
+                message,
+                expected=expected,
+                found=found,
+                hint=hint,
+            )
+        ]
     )
 
 
@@ -232,8 +266,11 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: DataPath, depth: int) -> Any:
         if id(node) in self._seen:
-            self._error(node, "不允许使用 YAML 别名（*名称）引用其他内容",
-                        hint="请直接写出数值；别名会让文件难以核对，也可能被用来制造超大数据")
+            self._error(
+                node,
+                "不允许使用 YAML 别名（*名称）引用其他内容",
+                hint="请直接写出数值；别名会让文件难以核对，也可能被用来制造超大数据",
+            )
             return None
         self._seen.add(id(node))
         self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -247,6 +284,7 @@ class _Builder:
                 self._error(node, f"不支持的 YAML 标签 {node.tag}")
                 return None
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
         if node.style in ("|", ">"):
             self.blocks.add(path)
         return self._scalar(node)
@@ -275,7 +313,10 @@ class _Builder:
                 )
                 continue
             first[key] = knode
-            self.key_positions[(*path, key)] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
+            self.key_positions[(*path, key)] = (
+                knode.start_mark.line + 1,
+                knode.start_mark.column + 1,
+            )
             out[key] = self.build(vnode, (*path, key), depth + 1)
         return out
 
@@ -288,15 +329,21 @@ class _Builder:
             return None
         if tag == _T + "bool":
             if text.lower() in _BOOL_WORDS:
-                return text  # YAML 1.2 reads these as text; the schema explains if a number was meant
+                return (
+                    text  # YAML 1.2 reads these as text; the schema explains if a number was meant
+                )
             return text.lower() == "true"
         if tag == _T + "int":
             if _INT_DECIMAL.fullmatch(text):
                 return int(text)
             if re.fullmatch(r"[-+]?0[0-9_]+", text):
-                self._error(node, f"数字 {text} 以 0 开头，YAML 会把它当作八进制数",
-                            expected=f"十进制数 {int(text.replace('_', ''), 10)}", found=text,
-                            hint="去掉开头的 0")
+                self._error(
+                    node,
+                    f"数字 {text} 以 0 开头，YAML 会把它当作八进制数",
+                    expected=f"十进制数 {int(text.replace('_', ''), 10)}",
+                    found=text,
+                    hint="去掉开头的 0",
+                )
                 return int(text.replace("_", ""), 10)
             if ":" in text:
                 return text  # YAML 1.1 sexagesimal: keep what was written
@@ -310,8 +357,11 @@ class _Builder:
             return value if value.is_finite() else text
         if tag == _T + "timestamp":
             return text
-        self._error(node, f"不支持的 YAML 标签 {tag}",
-                    hint="报告中只能写文本和数字；!!python 等标签会被拒绝，不会执行任何代码")
+        self._error(
+            node,
+            f"不支持的 YAML 标签 {tag}",
+            hint="报告中只能写文本和数字；!!python 等标签会被拒绝，不会执行任何代码",
+        )
         return None
 
 

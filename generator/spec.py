@@ -52,6 +52,8 @@ class Field:
     unit: str | None = None
     mention: str | None = None
     """When the value is above zero, the section's text should contain this word."""
+    per_year: bool = False
+    """Belongs to one year's report only; ``nianbao new`` does not carry it over."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,10 +245,7 @@ def _sibling_sums(
         here = prefix + ((node.key,) if node.key else ())
         if node.sum == "siblings":
             operands = tuple(
-                p
-                for sib in nodes
-                if sib is not node
-                for _, p, _ in _leaves((sib,), prefix, ())
+                p for sib in nodes if sib is not node for _, p, _ in _leaves((sib,), prefix, ())
             )
             yield node.rule or "SUM", here, operands
         yield from _sibling_sums(node.children, here)

@@ -19,7 +19,8 @@ def test_a_misspelt_cell_names_the_label_path_and_suggests_the_key() -> None:
         "agency: 某局\nyear: 2021\napplications:\n  withheld:\n    third_party: {business: 二}\n"
     )
     assert msg == (
-        "r.yaml:5:29: 错误[SCHEMA-TYPE] 表三 › （三）不予公开 › 4.保护第三方合法权益 › 商业企业：类型不对\n"
+        "r.yaml:5:29: 错误[SCHEMA-TYPE] "
+        "表三 › （三）不予公开 › 4.保护第三方合法权益 › 商业企业：类型不对\n"
         "    应为：不小于 0 的整数（件数）\n"
         "    实为：文本 “二”\n"
         "    提示：件数只写阿拉伯数字，不带单位；全角数字（如 １２）请改为半角"

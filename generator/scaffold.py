@@ -1,0 +1,280 @@
+"""``nianbao new``: next year's report file, written from last year's.
+
+The author's yearly chore is copying last year's report and retyping numbers.  Here
+the figures that must carry over are carried (二、上年结转 from last year's
+四、结转下年度继续办理, 现行有效件数 as the starting point), every other figure is reset,
+the narrative is kept as a draft, and every key has its official label beside it.
+What to carry comes from the format's cross-year rules, so it works across a format
+change too.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .errors import InvalidReport, UsageError
+from .layout import format_value
+from .output import write_atomic
+from .rules import compute_values, lookup
+from .schema import validate_schema
+from .source import load
+from .spec import Field, Format, Node, Table, format_for_year
+from .validate import previous_path, select_format
+
+__all__ = ["Created", "new_report", "scaffold_text"]
+
+
+@dataclass(frozen=True, slots=True)
+class Created:
+    path: Path
+    previous: Path | None
+
+
+def new_report(path: Path, config: Config, agency: str | None = None) -> Created:
+    """Create ``path`` (``<agency>/<year>.yaml``); never overwrites an existing file."""
+    if path.exists() or path.is_symlink():
+        raise UsageError(f"{path}: 文件已存在，不会覆盖")
+    if not path.stem.isdigit() or path.suffix != ".yaml":
+        raise UsageError(f"{path}: 文件名应为“年份.yaml”，如 reports/某局/2025.yaml")
+    year = int(path.stem)
+    fmt = format_for_year(year)
+    if fmt is None:
+        raise UsageError(f"{year} 年没有适用的年度报告格式")
+    prev_path = previous_path(path, year)
+    previous: dict[str, Any] | None = None
+    prev_values: Mapping[tuple[str, ...], Any] = {}
+    if prev_path.is_file():
+        source = load(prev_path, str(prev_path))
+        prev_fmt, diags = select_format(source)
+        diags += validate_schema(source, prev_fmt)
+        errors = [d for d in diags if d.severity == "error"]
+        if errors:
+            raise InvalidReport(errors)
+        previous = source.data
+        prev_values = compute_values(prev_fmt, source.data)
+    schema_ref = os.path.relpath(config.schema_file, path.resolve().parent)
+    text = scaffold_text(fmt, year, previous, prev_values, agency, schema_ref, prev_path.name)
+    write_atomic(path, text.encode("utf-8"))
+    return Created(path, prev_path if previous is not None else None)
+
+
+def scaffold_text(
+    fmt: Format,
+    year: int,
+    previous: Mapping[str, Any] | None,
+    prev_values: Mapping[tuple[str, ...], Any],
+    agency: str | None,
+    schema_ref: str,
+    prev_name: str = "",
+) -> str:
+    """The YAML text of a new report, comments and all."""
+    carried = _carried(fmt, prev_values)
+    w = _Writer()
+    w.line(f"# yaml-language-server: $schema={Path(schema_ref).as_posix()}")
+    name = (previous or {}).get("agency") or agency or "（机关名称）"
+    w.line(f"# {fmt.report_title(str(name), year)}")
+    if previous is not None:
+        w.line(f"# 由 nianbao new 依据 {prev_name} 生成：上年结转、现行有效件数已按上年数据填好，")
+        w.line("# 其余数字已清零；叙述沿用上年文字作为草稿，请逐段修改。")
+    else:
+        w.line("# 由 nianbao new 生成的空白报告。没有的数字写 0 或不写；总计自动计算。")
+    w.line(f"# 格式：{fmt.name}（{fmt.notice}）")
+    w.line()
+    for f in fmt.meta:
+        _meta(w, f, fmt, year, previous, agency)
+    for section in fmt.sections:
+        w.line()
+        w.line(f"# {section.heading}")
+        if section.kind == "table":
+            _table(w, fmt.tables[section.key], carried)
+            continue
+        w.line(f"{section.key}:")
+        for f in section.fields:
+            old = lookup(previous, (section.key, f.key)) if previous else None
+            value = f.default if f.default is not None else 0
+            note = f"（上年 {old}，已清零）" if old not in (None, 0, value) else ""
+            w.line(f"  {f.key}: {value}", f"{f.label}{note}")
+        for part in section.parts:
+            text = lookup(previous, (section.key, part.key)) if previous else None
+            w.line(f"  # {part.heading or part.label}")
+            _narrative(w, part.key, text)
+    return w.text()
+
+
+def _carried(fmt: Format, prev_values: Mapping[tuple[str, ...], Any]) -> dict[tuple[str, ...], Any]:
+    """Cells of the new report filled from last year's, per the format's cross-year rules."""
+    out: dict[tuple[str, ...], Any] = {}
+    for rule in fmt.cross_year:
+        this, prev = tuple(rule.this.split(".")), tuple(rule.previous.split("."))
+        if rule.kind == "carry":
+            for path in fmt.cells:
+                if path[: len(this)] == this:
+                    there = (*prev, *path[len(this) :])
+                    if there in prev_values:
+                        out[path] = prev_values[there]
+        else:
+            for row in rule.rows:
+                base = tuple(row.split("."))
+                here, there = (*base, *this), (*base, *prev)
+                if here in fmt.cells and there in prev_values:
+                    out[here] = prev_values[there]
+    return out
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def line(self, text: str = "", comment: str | None = None) -> None:
+        if comment:
+            pad = max(1, 40 - _width(text))
+            text = f"{text}{' ' * pad}# {comment}"
+        self.lines.append(text.rstrip())
+
+    def text(self) -> str:
+        return "\n".join(self.lines).rstrip("\n") + "\n"
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns, so comments line up in editors."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return format_value(value) if value is not None else '""'
+
+
+def _meta(
+    w: _Writer,
+    f: Field,
+    fmt: Format,
+    year: int,
+    previous: Mapping[str, Any] | None,
+    agency: str | None,
+) -> None:
+    if f.value == "year":
+        w.line(f"{f.key}: {year}", f.label)
+        return
+    # Per-year fields are never carried over: they are offered, commented out.
+    examples = {"format": f'"{fmt.id}"', "date": f'"{year + 1}-01-20"'}
+    if f.per_year:
+        example = examples.get(f.value, '""')
+        w.line(f"# {f.key}: {example}", f"{f.label}（可选）" + (f"：{f.help}" if f.help else ""))
+        return
+    value = (previous or {}).get(f.key)
+    if f.key == "agency" and value is None:
+        value = agency or f.example or ""
+    if value is None:
+        w.line(f'# {f.key}: ""', f"{f.label}（可选）")
+    else:
+        w.line(f"{f.key}: {_scalar(value)}", f.label)
+
+
+def _narrative(w: _Writer, key: str, text: Any) -> None:
+    if not text:
+        w.line(f'  {key}: ""')
+        return
+    w.line(f"  {key}: |")
+    for line in str(text).rstrip("\n").split("\n"):
+        w.line(f"    {line}" if line else "")
+
+
+def _row_text(values: list[tuple[str, Any]]) -> str:
+    return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in values) + "}"
+
+
+def _table(w: _Writer, table: Table, carried: Mapping[tuple[str, ...], Any]) -> None:
+    w.line(f"{table.key}:", f"{table.number} {table.caption}")
+    if table.layout == "blocks":
+        for block in table.blocks:
+            single = len(block.columns) == 1
+            if not single:
+                w.line("  # 各列：" + "，".join(f"{c.key} {c.label}" for c in block.columns))
+            for row in block.rows:
+                assert row.key
+                if single:
+                    col = block.columns[0]
+                    value = carried.get((table.key, row.key), 0)
+                    w.line(
+                        f"  {row.key}: {format_value(value)}",
+                        f"{block.title} {row.label}（{col.label}）",
+                    )
+                else:
+                    vals = [
+                        (c.key or "", carried.get((table.key, row.key, c.key or ""), 0))
+                        for c in block.columns
+                    ]
+                    w.line(f"  {row.key}: {_row_text(vals)}", f"{block.title} {row.label}")
+        return
+    columns = [(n, p) for c in table.columns for n, p, _ in c.leaves()]
+    leaf_cols = [(n, p) for n, p in columns if not n.sum]
+    labels = "，".join(f"{'.'.join(p)} {n.label}" for n, p in leaf_cols if len(p) == 1)
+    if labels:
+        w.line(f"  # 各列：{labels}；总计列自动计算")
+    if not table.rows:
+        for node in table.columns:
+            _column_groups(w, table, node, (), carried, indent="  ")
+        return
+    for node in table.rows:
+        _rows(w, table, node, (), leaf_cols, carried, indent="  ")
+
+
+def _column_groups(
+    w: _Writer,
+    table: Table,
+    node: Node,
+    prefix: tuple[str, ...],
+    carried: Mapping[tuple[str, ...], Any],
+    indent: str,
+) -> None:
+    if node.key is None:
+        for child in node.children:
+            _column_groups(w, table, child, prefix, carried, indent)
+        return
+    here = (*prefix, node.key)
+    leaves = [n for n in node.children if not n.children and not n.sum]
+    if leaves and len(leaves) == len([n for n in node.children if not n.sum]):
+        vals = [(n.key or "", carried.get((table.key, *here, n.key or ""), 0)) for n in leaves]
+        w.line(f"{indent}{node.key}: {_row_text(vals)}", f"{node.label}（总计自动计算）")
+        return
+    w.line(f"{indent}{node.key}:", node.label)
+    for child in node.children:
+        _column_groups(w, table, child, here, carried, indent + "  ")
+
+
+def _rows(
+    w: _Writer,
+    table: Table,
+    node: Node,
+    prefix: tuple[str, ...],
+    leaf_cols: list[tuple[Node, tuple[str, ...]]],
+    carried: Mapping[tuple[str, ...], Any],
+    indent: str,
+) -> None:
+    if node.sum:
+        w.line(f"{indent}# {node.key}: …", f"{node.label}：自动计算，也可照统计系统填写以便核对")
+        return
+    if not node.children:
+        assert node.key
+        vals = [
+            (".".join(p), carried.get((table.key, *prefix, node.key, *p), 0)) for _, p in leaf_cols
+        ]
+        w.line(f"{indent}{node.key}: {_row_text(vals)}", node.label)
+        return
+    if node.key is None:
+        w.line(f"{indent}# {node.label}")
+        for child in node.children:
+            _rows(w, table, child, prefix, leaf_cols, carried, indent)
+        return
+    w.line(f"{indent}{node.key}:", node.label)
+    for child in node.children:
+        _rows(w, table, child, (*prefix, node.key), leaf_cols, carried, indent + "  ")

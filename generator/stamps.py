@@ -1,0 +1,141 @@
+"""Make-style up-to-date checks by content, and the record of what a build wrote.
+
+An output is up to date when the fingerprint of everything it was made from — its
+YAML, last year's YAML (the cross-year rules read it), the format data and nianbao's
+own code, the templates or reference DOCX it used, and the build time setting — is
+the one recorded when it was written, and the file is still there.  Timestamps
+play no part, so a fresh clone or a touched file does not trigger work, and a
+changed template does.  The manifest also tells ``clean`` exactly what to remove.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .output import write_atomic
+from .resources import templates_dir
+
+__all__ = ["MANIFEST", "Manifest", "fingerprints", "output_inputs"]
+
+MANIFEST = ".nianbao-manifest.json"
+_KIND = {"docx": None, "html": "html", "md": "markdown"}
+
+
+def _hash_files(paths: Iterable[Path], base: Path | None = None) -> str:
+    h = hashlib.sha256()
+    for path in sorted(paths):
+        name = str(path.relative_to(base)) if base else str(path)
+        h.update(name.encode() + b"\0")
+        h.update(path.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+@functools.cache
+def code_hash() -> str:
+    """nianbao's version, code and format data: a change to any of them rebuilds everything."""
+    package = Path(__file__).resolve().parent
+    files = [p for p in package.rglob("*") if p.suffix in (".py", ".yaml") and p.is_file()]
+    return hashlib.sha256(f"{__version__}:{_hash_files(files, package)}".encode()).hexdigest()
+
+
+@functools.cache
+def _dir_hash(folder: Path) -> str:
+    if not folder.is_dir():
+        return "-"
+    return _hash_files((p for p in folder.rglob("*") if p.is_file()), folder)
+
+
+@functools.cache
+def _file_hash(path: Path | None) -> str:
+    if path is None or not path.is_file():
+        return "-"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def output_inputs(suffix: str, templates: Path | None, reference_docx: Path | None) -> list[Path]:
+    """The non-report files an output of this kind depends on (for ``nianbao deps``)."""
+    kind = _KIND[suffix]
+    if kind is None:
+        return [reference_docx] if reference_docx else []
+    folders = [templates_dir() / kind]
+    if templates is not None:
+        folders.append(templates)
+    return sorted(p for f in folders if f.is_dir() for p in f.rglob("*") if p.is_file())
+
+
+def fingerprints(
+    source: Path,
+    previous: Path,
+    suffixes: Iterable[str],
+    templates: Path | None,
+    reference_docx: Path | None,
+) -> dict[str, str]:
+    """The fingerprint of each output of one report."""
+    common = "|".join(
+        [
+            code_hash(),
+            _file_hash(source.resolve()),
+            _file_hash(previous.resolve()),
+            os.environ.get("SOURCE_DATE_EPOCH", ""),
+        ]
+    )
+    out: dict[str, str] = {}
+    for suffix in suffixes:
+        kind = _KIND[suffix]
+        if kind is None:
+            extra = _file_hash(reference_docx.resolve() if reference_docx else None)
+        else:
+            extra = _dir_hash(templates_dir() / kind) + (
+                _dir_hash(templates.resolve()) if templates else ""
+            )
+        out[suffix] = hashlib.sha256(f"{common}|{suffix}|{extra}".encode()).hexdigest()
+    return out
+
+
+@dataclass(slots=True)
+class Manifest:
+    """What the last builds wrote into an output directory, keyed by output path."""
+
+    outdir: Path
+    entries: dict[str, dict[str, Any]]
+
+    @classmethod
+    def read(cls, outdir: Path) -> Manifest:
+        try:
+            raw = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
+            entries = raw.get("outputs", {}) if isinstance(raw, dict) else {}
+        except (OSError, ValueError):
+            entries = {}
+        return cls(outdir, entries if isinstance(entries, dict) else {})
+
+    def key(self, path: Path) -> str:
+        return path.resolve().relative_to(self.outdir.resolve()).as_posix()
+
+    def up_to_date(self, path: Path, fingerprint: str) -> bool:
+        entry = self.entries.get(self.key(path))
+        if not entry or entry.get("fingerprint") != fingerprint:
+            return False
+        try:
+            return path.stat().st_size == entry.get("size")
+        except OSError:
+            return False
+
+    def record(self, path: Path, source: str, fingerprint: str, size: int) -> None:
+        self.entries[self.key(path)] = {"source": source, "fingerprint": fingerprint, "size": size}
+
+    def write(self) -> None:
+        doc = {"nianbao": 1, "outputs": dict(sorted(self.entries.items()))}
+        text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+        write_atomic(self.outdir / MANIFEST, text.encode("utf-8"))
+
+    def outputs(self) -> Mapping[str, dict[str, Any]]:
+        return self.entries

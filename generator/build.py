@@ -22,7 +22,7 @@ from pathlib import Path
 from .errors import Diagnostic, UsageError
 from .output import TEMP_PREFIX, write_atomic
 from .render import FORMATS, RenderOptions, get_renderer
-from .stamps import MANIFEST, Manifest, fingerprints
+from .stamps import MANIFEST, Fingerprinter, Manifest
 from .validate import check_file, previous_path
 
 __all__ = ["BuildResult", "Summary", "Target", "build", "clean", "output_paths", "plan"]
@@ -155,7 +155,7 @@ def _work(args: tuple[Target, RenderOptions, bool]) -> BuildResult:
 
 @contextlib.contextmanager
 def _locked(outdir: Path) -> Iterator[None]:
-    """One build per output directory at a time; a second one waits for the first."""
+    """Serialises updates of the manifest (and clean) between concurrent nianbao runs."""
     try:
         outdir.mkdir(parents=True, exist_ok=True)
         fh = open(outdir / LOCK, "a+b")  # noqa: SIM115 - held for the whole build
@@ -182,48 +182,51 @@ def build(
     """Build the targets that are out of date; returns what happened to each."""
     start = time.perf_counter()
     results: list[BuildResult] = []
-    with _locked(outdir):
-        manifest = Manifest.read(outdir)
-        todo: list[Target] = []
-        prints: dict[Path, dict[str, str]] = {}
-        for t in targets:
-            prints[t.source] = fp = _fingerprints(t, options)
-            if not force and all(manifest.up_to_date(t.outputs[s], fp[s]) for s in t.outputs):
-                results.append(BuildResult(t, skipped=True))
-                if progress:
-                    progress(results[-1])
-            else:
-                todo.append(t)
-
-        def done(result: BuildResult) -> None:
-            results.append(result)
-            if result.ok:
-                fp = prints[result.target.source]
-                for suffix, path in result.target.outputs.items():
-                    manifest.record(path, result.target.name, fp[suffix], result.sizes[suffix])
+    manifest = Manifest.read(outdir)
+    records: list[tuple[Path, str, str, int]] = []
+    todo: list[Target] = []
+    prints: dict[Path, dict[str, str]] = {}
+    fingerprint = Fingerprinter(options.templates, options.reference_docx)
+    for t in targets:
+        year = t.source.stem
+        prev = previous_path(t.source, int(year)) if year.isdigit() else t.source
+        prints[t.source] = fp = fingerprint(t.source, prev, t.outputs)
+        if not force and all(manifest.up_to_date(t.outputs[s], fp[s]) for s in t.outputs):
+            results.append(BuildResult(t, skipped=True))
             if progress:
-                progress(result)
+                progress(results[-1])
+        else:
+            todo.append(t)
 
-        try:
-            if jobs <= 1 or len(todo) <= 1:
-                for t in todo:
-                    done(build_target(t, options, strict))
-            else:
-                with ProcessPoolExecutor(max_workers=jobs) as pool:
-                    futures = [pool.submit(_work, (t, options, strict)) for t in todo]
-                    for future in as_completed(futures):
-                        done(future.result())
-        finally:
-            manifest.write()
+    def done(result: BuildResult) -> None:
+        results.append(result)
+        if result.ok:
+            fp = prints[result.target.source]
+            for suffix, path in result.target.outputs.items():
+                records.append((path, result.target.name, fp[suffix], result.sizes[suffix]))
+        if progress:
+            progress(result)
+
+    try:
+        if jobs <= 1 or len(todo) <= 1:
+            for t in todo:
+                done(build_target(t, options, strict))
+        else:
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futures = [pool.submit(_work, (t, options, strict)) for t in todo]
+                for future in as_completed(futures):
+                    done(future.result())
+    finally:
+        if records:
+            # Builds may run side by side (make -j): merge into the newest manifest.
+            with _locked(outdir):
+                latest = Manifest.read(outdir)
+                for record in records:
+                    latest.record(*record)
+                latest.write()
     order = {t.source: i for i, t in enumerate(targets)}
     results.sort(key=lambda r: order[r.target.source])
     return Summary(results, time.perf_counter() - start)
-
-
-def _fingerprints(t: Target, options: RenderOptions) -> dict[str, str]:
-    year = t.source.stem
-    previous = previous_path(t.source, int(year)) if year.isdigit() else t.source.with_name("-")
-    return fingerprints(t.source, previous, t.outputs, options.templates, options.reference_docx)
 
 
 def clean(outdir: Path) -> list[Path]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
-from .errors import NianbaoError, UsageError
+from .errors import InvalidReport, NianbaoError, UsageError
 
 if TYPE_CHECKING:
     from .build import BuildResult, Target
@@ -111,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except SystemExit as exc:
         return int(exc.code or 0) if isinstance(exc.code, int | None) else EXIT_USAGE
+    except InvalidReport as exc:
+        for d in exc.diagnostics:
+            print(d.format(), file=sys.stderr)
+        return exc.exit_code
     except NianbaoError as exc:
         print(f"nianbao: {exc}", file=sys.stderr)
         return exc.exit_code

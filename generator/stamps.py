@@ -23,7 +23,7 @@ from . import __version__
 from .output import write_atomic
 from .resources import templates_dir
 
-__all__ = ["MANIFEST", "Manifest", "fingerprints", "output_inputs"]
+__all__ = ["MANIFEST", "Fingerprinter", "Manifest", "output_inputs"]
 
 MANIFEST = ".nianbao-manifest.json"
 _KIND = {"docx": None, "html": "html", "md": "markdown"}
@@ -47,20 +47,6 @@ def code_hash() -> str:
     return hashlib.sha256(f"{__version__}:{_hash_files(files, package)}".encode()).hexdigest()
 
 
-@functools.cache
-def _dir_hash(folder: Path) -> str:
-    if not folder.is_dir():
-        return "-"
-    return _hash_files((p for p in folder.rglob("*") if p.is_file()), folder)
-
-
-@functools.cache
-def _file_hash(path: Path | None) -> str:
-    if path is None or not path.is_file():
-        return "-"
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def output_inputs(suffix: str, templates: Path | None, reference_docx: Path | None) -> list[Path]:
     """The non-report files an output of this kind depends on (for ``nianbao deps``)."""
     kind = _KIND[suffix]
@@ -72,33 +58,52 @@ def output_inputs(suffix: str, templates: Path | None, reference_docx: Path | No
     return sorted(p for f in folders if f.is_dir() for p in f.rglob("*") if p.is_file())
 
 
-def fingerprints(
-    source: Path,
-    previous: Path,
-    suffixes: Iterable[str],
-    templates: Path | None,
-    reference_docx: Path | None,
-) -> dict[str, str]:
-    """The fingerprint of each output of one report."""
-    common = "|".join(
-        [
-            code_hash(),
-            _file_hash(source.resolve()),
-            _file_hash(previous.resolve()),
-            os.environ.get("SOURCE_DATE_EPOCH", ""),
-        ]
-    )
-    out: dict[str, str] = {}
-    for suffix in suffixes:
-        kind = _KIND[suffix]
-        if kind is None:
-            extra = _file_hash(reference_docx.resolve() if reference_docx else None)
-        else:
-            extra = _dir_hash(templates_dir() / kind) + (
-                _dir_hash(templates.resolve()) if templates else ""
-            )
-        out[suffix] = hashlib.sha256(f"{common}|{suffix}|{extra}".encode()).hexdigest()
-    return out
+class Fingerprinter:
+    """Fingerprints of outputs; remembers file hashes for the length of one build only."""
+
+    def __init__(self, templates: Path | None, reference_docx: Path | None) -> None:
+        self.templates = templates.resolve() if templates else None
+        self.reference_docx = reference_docx.resolve() if reference_docx else None
+        self._files: dict[Path, str] = {}
+        self._dirs: dict[Path, str] = {}
+
+    def file(self, path: Path | None) -> str:
+        if path is None:
+            return "-"
+        if path not in self._files:
+            try:
+                self._files[path] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                self._files[path] = "-"
+        return self._files[path]
+
+    def folder(self, path: Path) -> str:
+        if path not in self._dirs:
+            files = (p for p in path.rglob("*") if p.is_file()) if path.is_dir() else ()
+            self._dirs[path] = _hash_files(files, path)
+        return self._dirs[path]
+
+    def __call__(self, source: Path, previous: Path, suffixes: Iterable[str]) -> dict[str, str]:
+        """The fingerprint of each output of one report."""
+        common = "|".join(
+            [
+                code_hash(),
+                self.file(source.resolve()),
+                self.file(previous.resolve()),
+                os.environ.get("SOURCE_DATE_EPOCH", ""),
+            ]
+        )
+        out: dict[str, str] = {}
+        for suffix in suffixes:
+            kind = _KIND[suffix]
+            if kind is None:
+                extra = self.file(self.reference_docx)
+            else:
+                extra = self.folder(templates_dir() / kind)
+                if self.templates:
+                    extra += self.folder(self.templates)
+            out[suffix] = hashlib.sha256(f"{common}|{suffix}|{extra}".encode()).hexdigest()
+        return out
 
 
 @dataclass(slots=True)

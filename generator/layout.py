@@ -76,10 +76,15 @@ class Grid:
             yield from (c for c in row if c.kind == "value")
 
 
-def format_value(value: Value) -> str:
-    """Counts as plain integers; amounts exactly as written (Decimal keeps the digits)."""
+def format_value(value: Value, kind: str = "count") -> str:
+    """Counts as plain integers; amounts exactly as written (Decimal keeps the digits).
+
+    Signed changes (表二 2019 本年增/减) carry their sign, as reports print them: +3, -2, 0.
+    """
     if isinstance(value, Decimal):
         return format(value, "f")
+    if kind == "signed" and value > 0:
+        return f"+{value}"
     return str(value)
 
 
@@ -90,8 +95,8 @@ def table_grid(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
     return _cross(table, values)
 
 
-def _text(values: Mapping[tuple[str, ...], Value], path: tuple[str, ...]) -> str:
-    return format_value(values[path])
+def _text(values: Mapping[tuple[str, ...], Value], path: tuple[str, ...], node: Node) -> str:
+    return format_value(values[path], node.value)
 
 
 def _blocks(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
@@ -116,7 +121,7 @@ def _blocks(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
                 path = (table.key, row.key or "") + (
                     (node.key or "",) if len(block.columns) > 1 else ()
                 )
-                cells.append(GridCell(_text(values, path), r, col, colspan=span, path=path))
+                cells.append(GridCell(_text(values, path, node), r, col, colspan=span, path=path))
                 col += span
             rows.append(tuple(cells))
         bodies.append(range(start, len(rows)))
@@ -136,14 +141,14 @@ def _cross(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
     if stub:
         cells.append(GridCell(table.corner or "", 0, 0, head, stub, kind="corner"))
 
-    col_leaves: list[tuple[str, ...]] = []
+    col_leaves: list[tuple[tuple[str, ...], Node]] = []
 
     def place_column(node: Node, level: int, col: int, path: tuple[str, ...]) -> None:
         here = path + ((node.key,) if node.key else ())
         rowspan = 1 if node.children else head - level
         cells.append(GridCell(node.label, level, col, rowspan, node.width, kind="column"))
         if not node.children:
-            col_leaves.append(here)
+            col_leaves.append((here, node))
         for child in node.children:
             place_column(child, level + 1, col, here)
             col += child.width
@@ -173,9 +178,9 @@ def _cross(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
         row_leaves.append((head, ()))
 
     for r, rpath in row_leaves:
-        for i, cpath in enumerate(col_leaves):
+        for i, (cpath, leaf) in enumerate(col_leaves):
             path = (table.key, *rpath, *cpath)
-            cells.append(GridCell(_text(values, path), r, stub + i, path=path))
+            cells.append(GridCell(_text(values, path, leaf), r, stub + i, path=path))
 
     nrows = head + max(len(row_leaves), 1)
     return Grid(ncols, _by_row(cells, nrows), head, (range(head, nrows),))

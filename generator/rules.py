@@ -113,6 +113,24 @@ def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
             )
         for eq in table.equations:
             out.extend(_equation(fmt, source, values, table.key, eq))
+        for check in table.checks:
+            for row in check.rows:
+                here, bound = (table.key, row, check.cell), (table.key, row, check.bound)
+                if values[here] >= values[bound]:
+                    continue
+                out.append(
+                    Diagnostic(
+                        check.severity,
+                        check.id,
+                        source.locate(here),
+                        check.label,
+                        labels=fmt.cells[here].labels,
+                        expected=f"不少于 {format_value(values[bound])}"
+                        f"（{fmt.cells[bound].labels[-1]}）",
+                        found=format_value(values[here]),
+                        related=((source.locate(bound), _cell_labels(fmt, bound)),),
+                    )
+                )
     return out
 
 
@@ -243,12 +261,16 @@ def check_cross_year(
                 there = (*base, rule.previous)
                 plus = (*base, rule.plus) if rule.plus else None
                 minus = (*base, rule.minus) if rule.minus else None
+                change = (*base, rule.previous_plus) if rule.previous_plus else None
                 if here not in values or there not in prev_values:
+                    continue
+                if change is not None and change not in prev_values:
                     continue
                 expected = (
                     prev_values[there]
                     + (values[plus] if plus else 0)
                     - (values[minus] if minus else 0)
+                    + (prev_values[change] if change else 0)
                 )
                 if values[here] == expected:
                     continue
@@ -263,6 +285,7 @@ def check_cross_year(
                         f"（上年 {format_value(prev_values[there])}"
                         + (f" + {format_value(values[plus])}" if plus else "")
                         + (f" − {format_value(values[minus])}" if minus else "")
+                        + (f" {format_value(prev_values[change], 'signed')}" if change else "")
                         + "）",
                         found=format_value(values[here]),
                         hint="若有文件因其他原因失效或重新计数，请在叙述中说明",

@@ -123,6 +123,8 @@ def _carried(fmt: Format, prev_values: Mapping[tuple[str, ...], Any]) -> dict[tu
                 here, there = (*base, *this), (*base, *prev)
                 if here in fmt.cells and there in prev_values:
                     out[here] = prev_values[there]
+                    if rule.previous_plus:
+                        out[here] += prev_values.get((*base, rule.previous_plus), 0)
     return out
 
 

@@ -225,7 +225,7 @@ def validate_schema(source: Source, fmt: Format) -> list[Diagnostic]:
     out: dict[tuple[object, ...], Diagnostic] = {}
     schema = format_schema(fmt.id)
     for error in _leaf_errors(_validator(fmt.id).iter_errors(source.data)):
-        for diag in _diagnose(error, source, schema):
+        for diag in _diagnose(error, source, schema, fmt):
             # a bad date fails both "pattern" and "format": one message is enough
             out.setdefault((diag.location, diag.code, diag.labels, diag.message), diag)
     return list(out.values())
@@ -259,7 +259,7 @@ def _expected(sub: Mapping[str, Any]) -> str:
 
 
 def _diagnose(
-    error: ValidationError, source: Source, schema: Mapping[str, Any]
+    error: ValidationError, source: Source, schema: Mapping[str, Any], fmt: Format
 ) -> Iterator[Diagnostic]:
     path = tuple(error.absolute_path)
     labels = _labels(schema, path)
@@ -284,7 +284,7 @@ def _diagnose(
                 if len(allowed) <= 12
                 else f"{labels[-1] if labels else '此处'}下的字段之一",
                 found=f"“{key}”",
-                hint=_did_you_mean(str(key), allowed),
+                hint=_other_format(fmt, (*path, key)) or _did_you_mean(str(key), allowed),
             )
         return
     if error.validator == "required":
@@ -363,6 +363,28 @@ def _trap_hint(value: Any, sub: Mapping[str, Any]) -> str | None:
         return "件数必须是整数，不能带小数点"
     if sub.get("x-kind") == "date":
         return '日期要加引号，如 published: "2022-01-20"'
+    return None
+
+
+def _other_format(fmt: Format, path: Sequence[Any]) -> str | None:
+    """Name the format a field belongs to, when a report mixes two formats."""
+    for other in all_formats().values():
+        if other.id == fmt.id:
+            continue
+        node: Mapping[str, Any] | None = format_schema(other.id)
+        for part in path:
+            node = (node or {}).get("properties", {}).get(part)
+        if node is not None:
+            years = (
+                f"{other.first_year}—{other.last_year} 年使用"
+                if other.last_year
+                else f"{other.first_year} 年起使用"
+            )
+            return (
+                f"“{path[-1]}”（{node.get('title', path[-1])}）是 {other.id} 格式"
+                f"（{other.notice}，{years}）的字段；本报告使用 {fmt.id} 格式（{fmt.notice}）。"
+                "可用 format: 指定格式，或改用本格式的字段"
+            )
     return None
 
 

@@ -29,6 +29,7 @@ __all__ = [
     "Section",
     "SumRule",
     "Table",
+    "TableCheck",
     "all_formats",
     "format_for_year",
     "get_format",
@@ -137,6 +138,19 @@ class Equation:
 
 
 @dataclass(frozen=True, slots=True)
+class TableCheck:
+    """A comparison within each of ``rows``: ``cell`` must be at least ``bound``."""
+
+    id: str
+    label: str
+    kind: Literal["at_least"]
+    severity: Literal["error", "warning"]
+    rows: tuple[str, ...]
+    cell: str
+    bound: str
+
+
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One value of a table: where it lives in the YAML and what the table calls it."""
 
@@ -169,6 +183,7 @@ class Table:
     grid: int = 0
     stub: str | None = None
     equations: tuple[Equation, ...] = ()
+    checks: tuple[TableCheck, ...] = ()
     cells: tuple[Cell, ...] = field(default=(), compare=False)
     sums: tuple[SumRule, ...] = field(default=(), compare=False)
 
@@ -188,6 +203,8 @@ class CrossYearRule:
     rows: tuple[str, ...] = ()
     plus: str | None = None
     minus: str | None = None
+    previous_plus: str | None = None
+    """For counts that roll over: last year's figure plus last year's change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +299,7 @@ def _table(key: str, raw: Mapping[str, Any]) -> Table:
             blocks=blocks,
             grid=raw["grid"],
             stub=raw.get("stub"),
+            checks=_checks(raw),
             cells=tuple(cells),
         )
 
@@ -329,9 +347,14 @@ def _table(key: str, raw: Mapping[str, Any]) -> Table:
         columns=columns,
         rows=rows,
         equations=equations,
+        checks=_checks(raw),
         cells=tuple(cells),
         sums=tuple(sums),
     )
+
+
+def _checks(raw: Mapping[str, Any]) -> tuple[TableCheck, ...]:
+    return tuple(TableCheck(**{**c, "rows": tuple(c["rows"])}) for c in raw.get("checks", ()))
 
 
 def _field(raw: Mapping[str, Any]) -> Field:
@@ -352,7 +375,9 @@ def _format(raw: Mapping[str, Any]) -> Format:
     )
     tables = {k: _table(k, t) for k, t in raw["tables"].items()}
     cross = tuple(
-        CrossYearRule(**{**r, "rows": tuple(r.get("rows", ()))}) for r in raw.get("cross_year", ())
+        CrossYearRule(**{**r, "rows": tuple(r.get("rows", ()))})
+        for r in raw.get("cross_year", ())
+        if not r.get("drop")
     )
     return Format(
         id=str(raw["id"]),
@@ -370,15 +395,47 @@ def _format(raw: Mapping[str, Any]) -> Format:
     )
 
 
-def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    """Overlay a format on the one it ``extends``: mappings merge, everything else replaces."""
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), Mapping):
-            out[k] = _merge(out[k], v)
-        else:
-            out[k] = v
-    return out
+def _identity(item: Any) -> Any:
+    if isinstance(item, Mapping):
+        return item.get("id", item.get("key"))
+    return None
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """Overlay a format on the one it ``extends``, so a revision states only what changed.
+
+    Mappings merge key by key, and ``null`` deletes a key (``children: null`` turns a
+    group into a single row).  Lists of items that have an ``id`` or ``key`` merge item
+    by item, new items are appended, and ``drop: true`` removes one; any other list
+    replaces the base list.
+    """
+    if isinstance(base, Mapping) and isinstance(over, Mapping):
+        out = dict(base)
+        for k, v in over.items():
+            if v is None:
+                out.pop(k, None)
+            elif k in out:
+                out[k] = _merge(out[k], v)
+            else:
+                out[k] = v
+        return out
+    if (
+        isinstance(base, list)
+        and isinstance(over, list)
+        and over
+        and all(_identity(i) is not None for i in over)
+    ):
+        merged = list(base)
+        index = {_identity(i): n for n, i in enumerate(merged) if _identity(i) is not None}
+        dropped = {_identity(i) for i in over if isinstance(i, Mapping) and i.get("drop")}
+        for item in over:
+            n = index.get(_identity(item))
+            if n is None:
+                merged.append(item)
+            else:
+                merged[n] = _merge(merged[n], item)
+        return [i for i in merged if _identity(i) not in dropped]
+    return over
 
 
 @functools.cache

@@ -9,14 +9,17 @@ a template into an error instead of a silently empty cell.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import jinja2
 
 from .. import narrative
+from ..errors import UsageError
 from ..layout import Grid, table_grid
 from ..resources import templates_dir
 
@@ -80,9 +83,36 @@ def _safe_url(url: object) -> bool:
     return isinstance(url, str) and url.strip().lower().startswith(_SAFE_SCHEMES)
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&])")
+_MD_LINE_START = re.compile(r"[-+=]|[0-9]+(?=[.)])")
+
+
+def _md_inline(text: object) -> str:
+    """Text inside a Markdown line: every character Markdown could act on escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text))
+
+
+def _md_text(text: object) -> str:
+    """Text that may open a line: ``md_inline``, plus a leading list or underline marker.
+
+    A line starting ``-``, ``+``, ``1.`` or ``=`` would become a list or a heading.
+    """
+    escaped = _md_inline(text)
+    m = _MD_LINE_START.match(escaped)
+    if m:
+        at = m.end() if escaped[0].isdigit() else 0
+        escaped = f"{escaped[:at]}\\{escaped[at:]}"
+    return escaped
+
+
+def _cn_date(value: date) -> str:
+    """A date as official documents write it: 2022年1月20日."""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
 def _md_cell(text: object) -> str:
-    r"""Text for one pipe-table cell: ``|`` escaped, no line breaks."""
-    return " ".join(str(text).replace("\\", "\\\\").replace("|", "\\|").split())
+    """Text for one pipe-table cell: escaped like ``md_inline`` (``|`` included), on one line."""
+    return _md_inline(" ".join(str(text).split()))
 
 
 def _search_path(kind: Kind, override: Path | None) -> list[Path]:
@@ -118,12 +148,40 @@ def environment(kind: Kind, override: Path | None = None) -> jinja2.Environment:
     }
     env.tests.update(tests)
     env.globals["unknown_node"] = _unknown_node
-    filters: dict[str, Callable[..., Any]] = {"md_cell": _md_cell}
+    filters: dict[str, Callable[..., Any]] = {
+        "cn_date": _cn_date,
+        "markdown": narrative.to_markdown,
+        "md_cell": _md_cell,
+        "md_text": _md_text,
+    }
     env.filters.update(filters)
     return env
 
 
 def render(kind: Kind, override: Path | None, name: str, **context: Any) -> str:
-    """Render template ``name`` of ``kind`` with ``context``."""
-    return environment(kind, override).get_template(name).render(**context)
+    """Render template ``name`` of ``kind`` with ``context``.
 
+    A broken template (most likely a user's own, from ``--templates``) is a UsageError
+    naming the template file and line, not an internal error.
+    """
+    try:
+        return environment(kind, override).get_template(name).render(**context)
+    except jinja2.TemplateNotFound as exc:
+        where = "、".join(str(p) for p in _search_path(kind, override))
+        raise UsageError(f"找不到模板 {exc.name}（查找了：{where}）") from None
+    except jinja2.TemplateError as exc:
+        raise UsageError(f"{_where(exc)}: 模板出错：{exc.message or exc}") from None
+
+
+def _where(exc: jinja2.TemplateError) -> str:
+    """``file:line`` of the template line that failed, from the error or its traceback."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}"
+    where = "模板"
+    tb = exc.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith((".j2", ".css")):
+            where = f"{filename}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return where

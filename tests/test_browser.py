@@ -1,0 +1,141 @@
+"""The seed report's HTML in a real browser: headless Chromium prints and photographs it.
+
+Skipped when ``chromium`` is not on PATH.  The PDF is read back with ``pdftotext``
+when it is installed, to check that printing shows the title and the figures
+(nothing clipped by the scroll wrappers).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.layout import format_value
+from generator.model import Report
+from generator.render import RenderOptions
+from generator.render.html import RENDERER
+from generator.validate import check_file
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
+CHROMIUM = shutil.which("chromium")
+PDFTOTEXT = shutil.which("pdftotext")
+TIMEOUT = 120
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH (apt install chromium)"),
+]
+
+
+def chromium(tmp_path: Path, page: Path, *args: str) -> None:
+    """Run headless Chromium on ``page`` with an isolated, network-quiet profile."""
+    assert CHROMIUM is not None
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *args,
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+
+
+@pytest.fixture(scope="module")
+def seed() -> Report:
+    outcome = check_file(SEED)
+    assert outcome.report is not None
+    return outcome.report
+
+
+@pytest.fixture(scope="module")
+def page(seed: Report, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("html") / "2021.html"
+    path.write_bytes(RENDERER.render(seed, RenderOptions()))
+    return path
+
+
+@pytest.fixture(scope="module")
+def pdf(page: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("pdf")
+    out = tmp / "2021.pdf"
+    chromium(tmp, page, "--no-pdf-header-footer", f"--print-to-pdf={out}")
+    return out
+
+
+def pdf_text(pdf: Path) -> str:
+    if PDFTOTEXT is None:
+        pytest.skip("pdftotext is not installed (apt install poppler-utils)")
+    done = subprocess.run(
+        [PDFTOTEXT, "-layout", "-enc", "UTF-8", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+    return done.stdout.decode("utf-8")
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_printing_gives_an_a4_pdf(pdf: Path) -> None:
+    """Print-to-PDF produces a PDF whose pages are A4 (595 × 842 pt)."""
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    sizes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([0-9.]+) ([0-9.]+)\s*\]", data)
+    assert sizes
+    assert {(round(float(w)), round(float(h))) for w, h in sizes} == {(595, 842)}
+
+
+def test_printed_pdf_shows_title_and_headings(seed: Report, pdf: Path) -> None:
+    """The printed text holds the title and every section heading."""
+    text = re.sub(r"\s+", "", pdf_text(pdf))
+    assert seed.title in text
+    for section in seed.format.sections:
+        assert section.heading in text
+
+
+def test_printed_tables_show_every_figure_of_a_row(seed: Report, pdf: Path) -> None:
+    """A 表三 row and the 表四 row print whole: label, then all their figures in order."""
+    lines = pdf_text(pdf).splitlines()
+    row = next(line for line in lines if "4.保护第三方合法权益" in line)
+    expected = [
+        format_value(seed.values[("applications", "withheld", "third_party", col)])
+        for col in ("natural_person", "business", "research", "nonprofit", "legal_service",
+                    "other_org", "total")
+    ]  # fmt: skip
+    assert row.split()[-7:] == expected
+    t4 = [v for k, v in seed.values.items() if k[0] == "review_litigation"]
+    assert any(line.split() == [format_value(v) for v in t4] for line in lines)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 2000), (390, 844)], ids=["desktop", "phone"])
+def test_screenshot_is_a_png_of_the_window(
+    page: Path, tmp_path: Path, width: int, height: int
+) -> None:
+    """A screenshot at desktop and phone width is a non-empty PNG of the window size."""
+    shot = tmp_path / "shot.png"
+    chromium(tmp_path, page, f"--window-size={width},{height}", f"--screenshot={shot}")
+    assert shot.stat().st_size > 10_000
+    assert png_size(shot) == (width, height)

@@ -20,6 +20,7 @@ import difflib
 import functools
 import re
 import string
+import unicodedata
 from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -172,7 +173,11 @@ def _inlines(s: str, bold: bool = True, link: bool = True) -> tuple[Inline, ...]
             buf.append(s[i + 1])
             i += 2
             continue
-        if bold and s.startswith("**", i):
+        if bold and s.startswith("<strong>", i):
+            close = s.find("</strong>", i + 8)
+            if close > i + 8:
+                node, j = Bold(_inlines(s[i + 8 : close], bold=False, link=link)), close + 9
+        if node is None and bold and s.startswith("**", i):
             end = _closing_stars(s, i + 2)
             if end is None or end == i + 2:
                 buf.append("**")
@@ -267,13 +272,34 @@ def _md_line(inlines: tuple[Inline, ...]) -> str:
     return line
 
 
+def _is_punct(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "PS"
+
+
+def _delimits(inner: str, before: str, after: str) -> bool:
+    """Whether ``**inner**`` between ``before`` and ``after`` is bold to CommonMark.
+
+    A run-in head such as ``**一是强化组织保障。**我局`` is not: a closing ``**`` after
+    punctuation must be followed by a space or punctuation.  Those get ``<strong>``.
+    """
+    if not inner or inner[0].isspace() or inner[-1].isspace():
+        return False
+    if _is_punct(inner[0]) and before and not (before.isspace() or _is_punct(before)):
+        return False
+    return not (_is_punct(inner[-1]) and after and not (after.isspace() or _is_punct(after)))
+
+
 def _md_inlines(inlines: tuple[Inline, ...]) -> str:
     parts: list[str] = []
-    for node in inlines:
+    for k, node in enumerate(inlines):
         if isinstance(node, Text):
             parts.append(_ESCAPE.sub(r"\\\1", node.text))
         elif isinstance(node, Bold):
-            parts.append(f"**{_md_inlines(node.children)}**")
+            inner = _md_inlines(node.children)
+            before = parts[-1][-1:] if parts else ""
+            after = _md_inlines(inlines[k + 1 : k + 2])[:1]
+            ok = _delimits(inner, before, after)
+            parts.append(f"**{inner}**" if ok else f"<strong>{inner}</strong>")
         elif node.children == (Text(node.url),):
             parts.append(f"<{node.url}>")
         else:

@@ -31,7 +31,7 @@ from generator.model import Report
 from generator.render import RenderOptions, get_renderer
 from generator.render.html import RENDERER
 from generator.source import loads
-from generator.spec import Format, Table, get_format
+from generator.spec import Format, Table, all_formats
 from generator.validate import check_file, check_source
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,7 +214,8 @@ def _distinct(cells: Iterator[Cell]) -> list[Cell]:
 
 
 def expected_figures(report: Report) -> dict[tuple[str, ...], str]:
-    return {path: format_value(value) for path, value in report.values.items()}
+    cells = report.format.cells
+    return {path: format_value(v, cells[path].value) for path, v in report.values.items()}
 
 
 def with_narrative(report: Report, blocks: tuple[narrative.Block, ...]) -> Report:
@@ -393,7 +394,7 @@ def test_header_cells_are_th_with_scope(seed_page: PageParser) -> None:
             for cell in row:
                 if cell.tag == "td":
                     assert "scope" not in cell.attrs
-                    assert re.fullmatch(r"[0-9]+(\.[0-9]+)?", cell.text)
+                    assert _number(cell.text)
 
 
 def test_tables_scroll_inside_a_wrapper(seed_page: PageParser) -> None:
@@ -525,12 +526,12 @@ def test_user_templates_are_autoescaped_too(seed: Report, tmp_path: Path) -> Non
 
 @st.composite
 def random_reports(draw: st.DrawFn) -> str:
-    """YAML text of a valid 2021-format report with random figures.
+    """YAML text of a valid report in any known format, with random figures.
 
     Leaf cells get random values; totals are omitted (so computed); 一、本年新收 is
     chosen per column so that 一 + 二 = 三（七）总计 + 四 holds.
     """
-    fmt = get_format("2021")
+    fmt = draw(st.sampled_from(list(all_formats().values())))
     rules = {r.target: r for t in fmt.tables.values() for r in t.sums}
     values: dict[tuple[str, ...], int | Decimal] = {}
     for path, cell in fmt.cells.items():
@@ -538,6 +539,8 @@ def random_reports(draw: st.DrawFn) -> str:
             continue
         if cell.value == "amount":
             values[path] = draw(st.decimals(0, 99999, places=draw(st.integers(0, 4))))
+        elif cell.value == "signed":
+            values[path] = draw(st.integers(-50, 50))
         else:
             values[path] = draw(st.integers(0, 400))
 
@@ -560,7 +563,7 @@ def random_reports(draw: st.DrawFn) -> str:
                 values[(table.key, *eq.right[-1], *cp)] += max(-diff, 0)
     data: dict[str, Any] = {
         "agency": draw(st.text(alphabet="局厅委办<>&\"'|*_#[]-+=1.)`~!", min_size=1, max_size=8)),
-        "year": draw(st.integers(2021, 2030)),
+        "year": draw(st.integers(fmt.first_year, fmt.last_year or fmt.first_year + 9)),
     }
     for path, value in values.items():
         node = data
@@ -613,7 +616,7 @@ def markdown_figures(text: str, fmt: Format) -> dict[tuple[str, ...], str]:
 
 
 def _number(text: str) -> bool:
-    return re.fullmatch(r"[0-9]+(\.[0-9]+)?", text) is not None
+    return re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?", text) is not None
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -142,6 +142,7 @@ class Look:
     snap_to_grid: bool = True
     outline_level: int | None = None
     keep_next: bool = False
+    char_spacing_twips: int = 0  # negative condenses, as Word's 字符间距“紧缩”
 
 
 def set_style_format(style: etree._Element, look: Look) -> None:
@@ -182,6 +183,9 @@ def set_style_format(style: etree._Element, look: Look) -> None:
     _insert_ordered(rpr, etree.Element(w("b"), {_VAL: flag}), _RPR_ORDER)
     _insert_ordered(rpr, etree.Element(w("bCs"), {_VAL: flag}), _RPR_ORDER)
     _insert_ordered(rpr, etree.Element(w("color"), {_VAL: "000000"}), _RPR_ORDER)
+    if look.char_spacing_twips:
+        spacing_el = etree.Element(w("spacing"), {_VAL: str(look.char_spacing_twips)})
+        _insert_ordered(rpr, spacing_el, _RPR_ORDER)
     half_points = str(round(look.size_pt * 2))
     _insert_ordered(rpr, etree.Element(w("sz"), {_VAL: half_points}), _RPR_ORDER)
     _insert_ordered(rpr, etree.Element(w("szCs"), {_VAL: half_points}), _RPR_ORDER)

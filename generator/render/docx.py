@@ -59,11 +59,13 @@ KEEP_TOGETHER_ROWS = 16  # shorter tables (表二, 表四) never split; 表三 m
 
 LINE_TWIPS = 579  # 28.95 pt: 22 lines fill the 225 mm text block
 CHARS_PER_LINE = 28
-# Word and WPS set 28 三号 characters a line on this grid by condensing them slightly.
-# LibreOffice (7.4) instead gives every character two grid cells, since its glyphs are
-# wider than the 15.79 pt pitch, so its PDFs spread the body text.  With False the
-# section gets a line grid only: LibreOffice then looks right, Word sets 27 a line.
-CHARACTER_GRID = True
+# 28 三号 characters fill 156 mm only if each is condensed by about 0.2 pt.  A
+# character grid (linesAndChars with a negative charSpace) does that in Word and WPS,
+# but LibreOffice 7.4 then gives every character two grid cells and spreads the text
+# over the line.  So the section gets a line grid only, and the body style condenses
+# its characters itself (w:spacing -0.25 pt), which every office suite honours.
+CHARACTER_GRID = False
+BODY_CONDENSE_TWIPS = -5
 FOOTER_DISTANCE = Mm(25)  # puts the page number's dashes about 7 mm under the text block
 
 INDENT_2 = 2 * BODY_PT * 20  # 左空二字, in twips (Word also gets firstLineChars=200)
@@ -74,7 +76,7 @@ INDENT_2 = 2 * BODY_PT * 20  # 左空二字, in twips (Word also gets firstLineC
 _STYLES: dict[str, tuple[str, Look]] = {
     "body": ("Normal", Look(
         LATIN, BODY_FONT, BODY_PT, align="both", exact_line_twips=LINE_TWIPS,
-        first_line_chars=200, first_line_twips=INDENT_2,
+        first_line_chars=200, first_line_twips=INDENT_2, char_spacing_twips=BODY_CONDENSE_TWIPS,
     )),
     "title": ("Title", Look(
         LATIN, TITLE_FONT, TITLE_PT, align="center", exact_line_twips=LINE_TWIPS,

@@ -40,3 +40,11 @@ def write_report(tmp_path: Path) -> Callable[..., Path]:
 
 def example_reports() -> list[Path]:
     return sorted(EXAMPLES.rglob("*.yaml"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite tests/golden/ from the current renderers (review the diff!)",
+    )

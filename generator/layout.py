@@ -10,7 +10,7 @@ layouts in the format data, so no renderer knows a label or a merge.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
 
@@ -60,10 +60,15 @@ class Grid:
     rows: tuple[tuple[GridCell, ...], ...]
     head: int
     bodies: tuple[range, ...]
+    _covered: dict[tuple[int, int], GridCell] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     def covered(self) -> dict[tuple[int, int], GridCell]:
-        """Map every grid square to the cell that covers it."""
-        out: dict[tuple[int, int], GridCell] = {}
+        """Map every grid square to the cell that covers it (computed once per grid)."""
+        if self._covered:
+            return self._covered
+        out = self._covered
         for row in self.rows:
             for cell in row:
                 for r in range(cell.row, cell.row + cell.rowspan):

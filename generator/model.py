@@ -9,11 +9,12 @@ intermediate form of ``narrative``.  Renderers never look at the YAML.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .layout import Grid, table_grid
 from .narrative import Block
 from .rules import Values, lookup, total
 from .spec import Format, Path, Section, Table
@@ -29,6 +30,13 @@ class Report:
     values: Mapping[Path, int | Decimal]
     fields: Mapping[Path, Any]
     narrative: Mapping[Path, tuple[Block, ...]]
+    _grids: dict[str, Grid] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def grid(self, table: Table) -> Grid:
+        """The drawn layout of ``table`` with this report's figures, made once per report."""
+        if table.key not in self._grids:
+            self._grids[table.key] = table_grid(table, self.values)
+        return self._grids[table.key]
 
     @property
     def agency(self) -> str:

@@ -552,6 +552,9 @@ def evaluate(
     """
     if not _TEMPLATE_MARK.search(text):
         return text, []
+    simple = _simple(text, context)
+    if simple is not None:
+        return simple, []
     env, budget = _sandbox(), _Budget()
     try:
         tree = env.parse(text)
@@ -573,6 +576,49 @@ def evaluate(
             "error", "NARRATIVE-TEMPLATE", _at(where, lineno, block), message, labels, hint=hint
         )
         return text, [diag]
+
+
+_NAME = r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*"
+_SIMPLE_REF = re.compile(rf"\{{\{{\s*({_NAME})(?:\s*\|\s*pct\(\s*({_NAME})\s*\))?\s*\}}\}}")
+
+
+def _simple(text: str, context: Mapping[str, Any]) -> str | None:
+    """Expand text whose only markup is ``{{ a.b }}`` or ``{{ a.b | pct(c.d) }}``.
+
+    Nearly every narrative is like that, and compiling a Jinja template per paragraph
+    costs more than all the rest of validation.  Anything else (a loop, a filter, a
+    name that does not resolve to a figure) returns None and takes the sandbox path,
+    which also explains errors.
+    """
+    if "{%" in text or "{#" in text:
+        return None
+
+    def value(name: str) -> Any:
+        node: Any = context
+        for part in name.split("."):
+            if not isinstance(node, Mapping) or part not in node:
+                raise LookupError(name)
+            node = node[part]
+        if isinstance(node, Mapping | bool) or node is None:
+            raise LookupError(name)
+        return node
+
+    out: list[str] = []
+    literal: list[str] = []
+    at = 0
+    for m in _SIMPLE_REF.finditer(text):
+        try:
+            figure = value(m[1])
+            shown = pct(figure, value(m[2])) if m[2] else str(figure)
+        except (LookupError, _Refused):
+            return None
+        literal.append(text[at : m.start()])
+        out += [literal[-1], shown]
+        at = m.end()
+    literal.append(text[at:])
+    if any(_TEMPLATE_MARK.search(seg) or seg.endswith("{") for seg in literal):
+        return None
+    return "".join([*out, literal[-1]])
 
 
 def _render(template: Template, context: dict[str, Any]) -> str:
@@ -662,7 +708,13 @@ class NarrativeCheck:
 
 def load_checks(fmt: Format) -> tuple[NarrativeCheck, ...]:
     """Compile a format's ``narrative_checks``; a bad entry is a bug in the format file."""
-    return tuple(_compile_check(raw, fmt) for raw in fmt.narrative_checks)
+    if fmt.id not in _CHECKS:
+        _CHECKS[fmt.id] = tuple(_compile_check(raw, fmt) for raw in fmt.narrative_checks)
+    return _CHECKS[fmt.id]
+
+
+_CHECKS: dict[str, tuple[NarrativeCheck, ...]] = {}
+"""Compiled once per format and process: they are the same for every report."""
 
 
 def _compile_check(raw: Mapping[str, Any], fmt: Format) -> NarrativeCheck:

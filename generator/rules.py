@@ -76,6 +76,12 @@ def total(numbers: Iterable[Value]) -> Value:
     return result
 
 
+def _part_label(fmt: Format, target: Path, operand: Path) -> str:
+    """What tells an operand apart from the total: its row, or its column."""
+    labels, mine = fmt.cells[operand].labels, fmt.cells[target].labels
+    return labels[-2] if labels[-1] == mine[-1] else labels[-1]
+
+
 def _cell_labels(fmt: Format, path: Path) -> str:
     return label_path(fmt.cells[path].labels)
 
@@ -96,7 +102,7 @@ def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
                 for p in rule.operands
                 if source.written(p)
             )
-            parts = "、".join(fmt.cells[p].labels[-1] for p in rule.operands[:3])
+            parts = "、".join(_part_label(fmt, rule.target, p) for p in rule.operands[:3])
             more = "等" if len(rule.operands) > 3 else ""
             out.append(
                 Diagnostic(
@@ -215,6 +221,10 @@ def check_sections(fmt: Format, source: Source) -> list[Diagnostic]:
     return out
 
 
+def _signed_term(value: Value) -> str:
+    return f" − {format_value(-value)}" if value < 0 else f" + {format_value(value)}"
+
+
 def check_cross_year(
     fmt: Format,
     source: Source,
@@ -285,7 +295,7 @@ def check_cross_year(
                         f"（上年 {format_value(prev_values[there])}"
                         + (f" + {format_value(values[plus])}" if plus else "")
                         + (f" − {format_value(values[minus])}" if minus else "")
-                        + (f" {format_value(prev_values[change], 'signed')}" if change else "")
+                        + (_signed_term(prev_values[change]) if change else "")
                         + "）",
                         found=format_value(values[here]),
                         hint="若有文件因其他原因失效或重新计数，请在叙述中说明",

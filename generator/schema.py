@@ -303,6 +303,7 @@ def _diagnose(
             )
         return
     if error.validator == "type":
+        hint = _other_format(fmt, path, instance) or hint
         yield Diagnostic(
             "error",
             "SCHEMA-TYPE",
@@ -359,6 +360,8 @@ def _trap_hint(value: Any, sub: Mapping[str, Any]) -> str | None:
         return "数字不要加引号，也不要带单位"
     if sub.get("x-kind") == "count" and isinstance(value, str):
         return "件数只写阿拉伯数字，不带单位；全角数字（如 １２）请改为半角"
+    if isinstance(value, dict | list) and sub.get("x-kind") in ("count", "signed", "amount"):
+        return "这里只写一个数，不要再分下一级"
     if sub.get("x-kind") == "count" and not isinstance(value, (int, str, type(None))):
         return "件数必须是整数，不能带小数点"
     if sub.get("x-kind") == "date":
@@ -366,24 +369,34 @@ def _trap_hint(value: Any, sub: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _other_format(fmt: Format, path: Sequence[Any]) -> str | None:
-    """Name the format a field belongs to, when a report mixes two formats."""
+_ANY = object()
+
+
+def _other_format(fmt: Format, path: Sequence[Any], instance: Any = _ANY) -> str | None:
+    """Name the format a field belongs to, when a report mixes two formats.
+
+    With ``instance``, only a format whose field of that name accepts the value counts
+    (``licensing: 3`` is a 2021 field in a 2019 report, ``business: 二`` is just wrong).
+    """
     for other in all_formats().values():
         if other.id == fmt.id:
             continue
         node: Mapping[str, Any] | None = format_schema(other.id)
         for part in path:
             node = (node or {}).get("properties", {}).get(part)
+        if node is not None and instance is not _ANY:
+            node = node if Draft202012Validator(node).is_valid(instance) else None
         if node is not None:
             years = (
                 f"{other.first_year}—{other.last_year} 年使用"
                 if other.last_year
                 else f"{other.first_year} 年起使用"
             )
+            what = "的写法" if instance is not _ANY else "的字段"
             return (
-                f"“{path[-1]}”（{node.get('title', path[-1])}）是 {other.id} 格式"
-                f"（{other.notice}，{years}）的字段；本报告使用 {fmt.id} 格式（{fmt.notice}）。"
-                "可用 format: 指定格式，或改用本格式的字段"
+                f"“{path[-1]}”（{node.get('title', path[-1])}）这样写是 {other.id} 格式"
+                f"（{other.notice}，{years}）{what}；本报告使用 {fmt.id} 格式（{fmt.notice}）。"
+                "可用 format: 指定格式，或改用本格式的写法"
             )
     return None
 

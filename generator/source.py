@@ -109,7 +109,8 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
     text = _decode(raw, name) if isinstance(raw, bytes) else raw
     if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
         _fail(name, "文件过大", f"不超过 {MAX_BYTES // 1024} KiB", "更大的文件")
-    bad = next((i for i, ch in enumerate(text) if _is_forbidden(ch)), None)
+    found = _FORBIDDEN.search(text)
+    bad = found.start() if found else None
     if bad is not None:
         line = text.count("\n", 0, bad) + 1
         col = bad - (text.rfind("\n", 0, bad) + 1) + 1
@@ -162,9 +163,8 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
     return Source(name, data, builder.positions, builder.key_positions, frozenset(builder.blocks))
 
 
-def _is_forbidden(ch: str) -> bool:
-    o = ord(ch)
-    return (o < 0x20 and ch not in "\t\n\r") or o == 0x7F or 0xD800 <= o <= 0xDFFF
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+"""Control characters (other than tab and line breaks) and lone surrogates."""
 
 
 def _decode(raw: bytes, name: str) -> str:

@@ -518,3 +518,31 @@ def test_warning_points_at_the_sentence_line_in_a_block() -> None:
     assert d.location == Location("report.yaml", 23, 1)
     [d] = check("第一段。予以公开10件。", values(), block=False)
     assert d.location == WHERE
+
+
+def test_plain_references_take_the_fast_path_with_the_same_result() -> None:
+    """Texts with only {{ name }} and {{ a | pct(b) }} skip Jinja but expand identically."""
+    from decimal import Decimal
+
+    from generator.narrative import _simple
+
+    context = {"a": {"b": 3, "c": Decimal("12.50")}, "n": 7}
+    text = "共{{ a.b }}件，占{{ a.b|pct(n) }}，金额{{a.c}}万元；{ 单个括号 }"
+    fast = _simple(text, context)
+    assert fast == "共3件，占42.9%，金额12.50万元；{ 单个括号 }"
+    slow, problems = evaluate(text + "{% if true %}{% endif %}", context, where=WHERE, labels=())
+    assert (slow, problems) == (fast, [])
+
+
+def test_anything_else_falls_back_to_the_sandbox() -> None:
+    """Unknown names, groups, loops and filters are not handled by the fast path."""
+    from generator.narrative import _simple
+
+    context = {"a": {"b": 3}}
+    for text in (
+        "{{ a.x }}",
+        "{{ a }}",
+        "{% for i in range(2) %}{{ i }}{% endfor %}",
+        "{{ a.b|abs }}",
+    ):
+        assert _simple(text, context) is None

@@ -185,3 +185,11 @@ def test_years_before_any_format_are_errors(write_report: Write) -> None:
     """A 2015 report predates every format nianbao knows."""
     outcome = check_file(write_report(MINIMAL.replace("2022", "2015"), "2015.yaml"))
     assert codes(outcome) == ["FORMAT-NONE"]
+
+
+def test_every_example_is_valid_without_a_single_warning() -> None:
+    """The shipped examples are models: no error, no warning (no false positives either)."""
+    from .conftest import example_reports
+
+    for path in example_reports():
+        assert check_file(path).diagnostics == [], path

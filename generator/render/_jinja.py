@@ -20,7 +20,7 @@ import jinja2
 
 from .. import narrative
 from ..errors import UsageError
-from ..layout import Grid, table_grid
+from ..layout import Grid
 from ..resources import templates_dir
 
 if TYPE_CHECKING:
@@ -61,7 +61,7 @@ def section_views(report: Report) -> tuple[SectionView, ...]:
             for p in section.parts
             if report.blocks(section, p.key)
         )
-        grid = table_grid(table, report.values) if table is not None else None
+        grid = report.grid(table) if table is not None else None
         views.append(SectionView(section, section.heading, parts, table, grid))
     return tuple(views)
 

@@ -29,7 +29,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
 from .. import narrative
-from ..layout import Grid, GridCell, table_grid
+from ..layout import Grid, GridCell
 from ..output import normalize_zip
 from . import RenderOptions, _ooxml
 from ._ooxml import Cell, Look, w
@@ -368,7 +368,7 @@ def _body(report: Report, template: _Template, links: _Links) -> bytes:
                 out.paragraph(style["heading2"], [(part.heading, False, None)])
             _blocks(out, blocks, style["body"], links)
         if table is not None:
-            grid = table_grid(table, report.values)
+            grid = report.grid(table)
             small = grid.ncols >= SMALL_TABLE_COLUMNS
             cell_style = style["table_small" if small else "table"]
             widths = _column_widths(grid, template.text_width)

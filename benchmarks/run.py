@@ -1,0 +1,201 @@
+"""nianbao benchmarks: one command, figures for benchmarks/RESULTS.md.
+
+    python benchmarks/run.py              # 1,000 synthetic reports
+    python benchmarks/run.py -n 200       # quicker
+    python benchmarks/run.py --write      # also rewrite benchmarks/RESULTS.md
+
+Synthetic reports are realistic: the full narrative of an example report (with its
+figure references) and every table filled with random figures that satisfy every
+rule.  Whole-process figures run the installed ``nianbao`` command, as a user would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "examples" / "reports" / "lanxi-sfj" / "2024.yaml"
+T3_COLUMNS = ["natural_person", "business", "research", "nonprofit", "legal_service", "other_org"]
+
+
+def _t3(rng: random.Random) -> dict[str, Any]:
+    from generator.spec import get_format
+
+    table = get_format("2021").tables["applications"]
+    outcome_rows = sorted(
+        {
+            c.path[1:-1]
+            for c in table.cells
+            if c.path[1] not in ("received", "carried_over", "carried_forward", "total")
+        }
+    )
+    data: dict[str, Any] = {}
+    totals = dict.fromkeys(T3_COLUMNS, 0)
+    for row in outcome_rows:
+        cells = {c: rng.choice([0, 0, 0, 1, 2, rng.randint(0, 40)]) for c in T3_COLUMNS}
+        node = data
+        for part in row[:-1]:
+            node = node.setdefault(part, {})
+        node[row[-1]] = cells
+        for c in T3_COLUMNS:
+            totals[c] += cells[c]
+    forward = {c: rng.randint(0, 3) for c in T3_COLUMNS}
+    over = {c: rng.randint(0, min(2, totals[c] + forward[c])) for c in T3_COLUMNS}
+    data["received"] = {c: totals[c] + forward[c] - over[c] for c in T3_COLUMNS}
+    data["carried_over"] = over
+    data["carried_forward"] = forward
+    return data
+
+
+def synthetic_report(rng: random.Random, agency: str, year: int) -> str:
+    """One valid report: the template's narrative, random but consistent tables."""
+    base = yaml.safe_load(TEMPLATE.read_text("utf-8"))
+    base["agency"] = agency
+    base["year"] = year
+    base.pop("published", None)
+    issued, repealed = rng.randint(0, 20), rng.randint(0, 5)
+    base["proactive_disclosure"] = {
+        "regulations": {"issued": 0, "repealed": 0, "in_force": rng.randint(0, 3)},
+        "normative_documents": {
+            "issued": issued,
+            "repealed": repealed,
+            "in_force": issued + rng.randint(repealed, 80),
+        },
+        "licensing": rng.randint(0, 5000),
+        "penalties": rng.randint(0, 900),
+        "coercion": rng.randint(0, 50),
+        "fees": f"{rng.randint(0, 99999)}.{rng.randint(0, 9999):04d}",
+    }
+    base["applications"] = _t3(rng)
+    base["review_litigation"] = {
+        group: {k: rng.randint(0, 3) for k in ("upheld", "corrected", "other", "pending")}
+        for group in ("review", "direct_suit", "suit_after_review")
+    }
+    return yaml.safe_dump(base, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def make_tree(root: Path, n: int, seed: int = 2025) -> list[Path]:
+    rng = random.Random(seed)
+    paths = []
+    for i in range(n):
+        path = root / "reports" / f"agency-{i:04d}" / "2024.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(synthetic_report(rng, f"澜溪市第{i}局", 2024), "utf-8")
+        paths.append(path)
+    (root / ".git").mkdir(exist_ok=True)
+    return paths
+
+
+def nianbao(*args: str, cwd: Path) -> tuple[float, int]:
+    """Run the command as a user would; returns (seconds, peak RSS of the child in KiB)."""
+    exe = shutil.which("nianbao") or f"{sys.executable} -m generator"
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([*exe.split(), *args], cwd=cwd, stdout=err, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise SystemExit(f"nianbao {' '.join(args)} failed:\n{err.read()[-2000:].decode()}")
+    return seconds, usage.ru_maxrss  # this process only (workers of -j are separate)
+
+
+def in_process(paths: list[Path]) -> dict[str, float]:
+    """Median milliseconds per report for each stage, in one warm process."""
+    from generator.render import RenderOptions, get_renderer
+    from generator.validate import check_file
+
+    stages: dict[str, list[float]] = {"validate": [], "docx": [], "html": [], "md": []}
+    options = RenderOptions()
+    renderers = {s: get_renderer(s) for s in ("docx", "html", "md")}
+    check_file(paths[0])  # warm caches: schema validator, templates, base DOCX
+    for r in renderers.values():
+        r.render(check_file(paths[0]).report, options)  # type: ignore[arg-type]
+    for path in paths:
+        t0 = time.perf_counter()
+        outcome = check_file(path)
+        stages["validate"].append(time.perf_counter() - t0)
+        assert outcome.report is not None, outcome.diagnostics
+        for s, r in renderers.items():
+            t0 = time.perf_counter()
+            r.render(outcome.report, options)
+            stages[s].append(time.perf_counter() - t0)
+    out = {k: statistics.median(v) * 1000 for k, v in stages.items()}
+    out["all three formats"] = sum(out.values())
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=1000, help="number of synthetic reports")
+    parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        paths = make_tree(root, args.n)
+        one = paths[0].relative_to(root)
+        cold = [
+            nianbao("build", "-q", "--force", "-o", "one", str(one), cwd=root)[0] for _ in range(10)
+        ]
+        stages = in_process(paths[: min(200, len(paths))])
+        serial, rss_serial = nianbao("build", "-q", "-j", "1", "-o", "b1", cwd=root)
+        parallel, rss_par = nianbao("build", "-q", "-j", str(cores), "-o", "bn", cwd=root)
+        noop, _ = nianbao("build", "-q", "-j", str(cores), "-o", "bn", cwd=root)
+        validate, _ = nianbao("validate", "-q", "reports", cwd=root)
+        half_root = root / "half"
+        make_tree(half_root, max(1, args.n // 4))
+        _, rss_quarter = nianbao("build", "-q", "-j", "1", "-o", "b", cwd=half_root)
+    n = args.n
+    rows = [
+        (
+            "cold `nianbao build one.yaml`, all three formats (median of 10)",
+            f"{statistics.median(cold) * 1000:.0f} ms",
+        ),
+        (f"full build, -j 1 ({n} reports)", f"{serial:.2f} s = {n / serial:.0f} reports/s"),
+        (f"full build, -j {cores}", f"{parallel:.2f} s = {n / parallel:.0f} reports/s"),
+        (f"no-op rebuild of {n} reports", f"{noop * 1000:.0f} ms"),
+        (
+            f"validate only ({n} reports, one process)",
+            f"{validate:.2f} s = {n / validate:.0f} reports/s",
+        ),
+        (
+            f"peak memory, -j 1 build of {n // 4} / {n} reports",
+            f"{rss_quarter / 1024:.0f} / {rss_serial / 1024:.0f} MiB",
+        ),
+        (f"peak memory, -j {cores} build (largest process)", f"{rss_par / 1024:.0f} MiB"),
+    ]
+    rows += [(f"in-process median per report: {k}", f"{v:.2f} ms") for k, v in stages.items()]
+    machine = (
+        f"{platform.node() or 'machine'}: {cores} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+    table = "\n".join(["| measure | result |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
+    print(machine)
+    print(table)
+    if args.write:
+        text = (ROOT / "benchmarks" / "RESULTS.md").read_text("utf-8")
+        head = text.split("<!-- results -->")[0]
+        (ROOT / "benchmarks" / "RESULTS.md").write_text(
+            f"{head}<!-- results -->\n\nMachine: {machine}; "
+            f"{time.strftime('%Y-%m-%d')}; `python benchmarks/run.py -n {n}`.\n\n{table}\n",
+            "utf-8",
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -853,6 +853,10 @@ def _find(text: str, sub: str, start: int) -> int:
     return len(text) if at < 0 else at
 
 
+_PLAIN_RUN = re.compile(r"[^{\\*\]<]+")
+"""Characters that cannot start markup or a template in ``_mask``."""
+
+
 def _mask(raw: str) -> tuple[str, list[tuple[int, int]]]:
     """``raw`` with templates masked and markup removed, and each kept character's raw span.
 
@@ -863,6 +867,13 @@ def _mask(raw: str) -> tuple[str, list[tuple[int, int]]]:
     spans: list[tuple[int, int]] = []
     i, n = 0, len(raw)
     while i < n:
+        plain = _PLAIN_RUN.match(raw, i)
+        if plain and plain.end() > i:  # ordinary text, copied in one go
+            k = plain.end()
+            chars.append(raw[i:k])
+            spans.extend(zip(range(i, k), range(i + 1, k + 1), strict=True))
+            i = k
+            continue
         j = i + 1
         close = raw.find(_CLOSERS[raw[i + 1]], i + 2) if raw.startswith(_OPENERS, i) else -1
         if close >= 0:

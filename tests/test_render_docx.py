@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.shared import Pt
+from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
 from generator import narrative
@@ -27,7 +28,10 @@ from generator.model import Report
 from generator.output import normalize_zip
 from generator.render import RenderOptions, get_renderer
 from generator.render.docx import RENDERER
-from generator.validate import check_file
+from generator.source import loads
+from generator.validate import check_file, check_source
+
+from .test_render_html import random_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "reports").rglob("*.yaml"))
@@ -623,3 +627,27 @@ def package_text(inlines: tuple[narrative.Inline, ...]) -> Iterator[str]:
             yield node.text
         elif isinstance(node, narrative.Bold | narrative.Link):
             yield from package_text(node.children)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(random_reports())
+def test_random_reports_round_trip_through_docx(text: str) -> None:
+    """For any valid report, every DOCX cell has the grid's text, position and merges."""
+    outcome = check_source(loads(text))
+    assert outcome.report is not None, [str(d) for d in outcome.errors]
+    report = outcome.report
+    package = Package(RENDERER.render(report, OPTIONS))
+    figures = 0
+    for tbl, (_, grid) in zip(package.tables(), grids(report), strict=True):
+        cells, _ = docx_table(tbl)
+        assert cells == {
+            (c.row, c.col): Square(c.row, c.col, c.rowspan, c.colspan, c.text)
+            for row in grid.rows
+            for c in row
+        }
+        for c in grid.values():
+            assert c.path is not None
+            kind = report.format.cells[c.path].value
+            assert cells[(c.row, c.col)].text == format_value(report.values[c.path], kind)
+            figures += 1
+    assert figures == len(report.values)

@@ -12,13 +12,16 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import struct
 import tempfile
 import zipfile
+import zlib
+from collections.abc import Mapping
 from pathlib import Path
 
 from .errors import UsageError
 
-__all__ = ["TEMP_PREFIX", "normalize_zip", "write_atomic"]
+__all__ = ["TEMP_PREFIX", "normalize_zip", "write_atomic", "zip_parts"]
 
 TEMP_PREFIX = ".nianbao-tmp-"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -72,3 +75,60 @@ def normalize_zip(data: bytes, order: list[str] | None = None) -> bytes:
             info.create_system = 3
             dst.writestr(info, src.read(name), compresslevel=6)
     return buf.getvalue()
+
+
+_DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01
+_DOS_TIME = 0
+_deflated: dict[bytes, tuple[int, bytes]] = {}
+"""Compressed form of parts seen before: a DOCX template's styles, theme, settings …
+are the same objects in every render, so they are compressed once per process."""
+
+
+def _deflate(data: bytes) -> tuple[int, bytes]:
+    hit = _deflated.get(data)
+    if hit is None:
+        packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        hit = (zlib.crc32(data), packer.compress(data) + packer.flush())
+        if len(_deflated) < 256:
+            _deflated[data] = hit
+    return hit
+
+
+def zip_parts(parts: Mapping[str, bytes]) -> bytes:
+    """A deterministic ZIP of ``parts``: the same bytes as ``normalize_zip`` would give.
+
+    Entries in ``normalize_zip``'s order, deflated, dated 1980-01-01, mode 0644.  Parts
+    that repeat from render to render are not compressed again.
+    """
+    first = [n for n in parts if n == "[Content_Types].xml"]
+    order = first + sorted(n for n in parts if n not in first)
+    out = io.BytesIO()
+    central: list[bytes] = []
+    for name in order:
+        data = parts[name]
+        crc, packed = _deflate(data)
+        encoded = name.encode("utf-8")
+        flags = 0 if name.isascii() else 0x800
+        offset = out.tell()
+        out.write(
+            struct.pack(
+                "<IHHHHHIIIHH", 0x04034B50, 20, flags, 8, _DOS_TIME, _DOS_DATE,
+                crc, len(packed), len(data), len(encoded), 0,
+            )
+        )  # fmt: skip
+        out.write(encoded)
+        out.write(packed)
+        central.append(
+            struct.pack(
+                "<IHHHHHHIIIHHHHHII", 0x02014B50, (3 << 8) | 20, 20, flags, 8, _DOS_TIME,
+                _DOS_DATE, crc, len(packed), len(data), len(encoded), 0, 0, 0, 0,
+                0o644 << 16, offset,
+            )
+            + encoded
+        )  # fmt: skip
+    start = out.tell()
+    for entry in central:
+        out.write(entry)
+    size = out.tell() - start
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(order), len(order), size, start, 0))
+    return out.getvalue()

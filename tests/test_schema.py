@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from generator.schema import validate_schema
 from generator.source import loads
 from generator.spec import get_format
+
+from .conftest import SEED
 
 
 def errors(text: str) -> list[str]:
@@ -91,3 +98,42 @@ def test_an_unquoted_bad_date_is_a_format_error_once() -> None:
     """published must be YYYY-MM-DD; one message, not one per keyword."""
     (msg,) = errors("agency: 某局\nyear: 2021\npublished: 2022-1-5\n")
     assert "发布日期：写法不对" in msg
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted(get_format("2021").cells)),
+            st.one_of(
+                st.integers(-5, 10**18),
+                st.decimals(allow_nan=False, allow_infinity=False, places=2),
+                st.text(max_size=4),
+                st.booleans(),
+                st.none(),
+                st.just({"x": 1}),
+            ),
+        ),
+        max_size=4,
+    )
+)
+def test_the_quick_check_never_passes_what_jsonschema_rejects(
+    changes: list[tuple[tuple[str, ...], object]],
+) -> None:
+    """schema._conforms is only a shortcut: whenever it says yes, jsonschema agrees."""
+    from jsonschema import Draft202012Validator
+
+    from generator.schema import _conforms, format_schema
+
+    data = copy.deepcopy(loads(SEED.read_bytes()).data)
+    for path, value in changes:
+        node = data
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+            if not isinstance(node, dict):
+                break
+        else:
+            node[path[-1]] = value
+    schema = format_schema("2021")
+    if _conforms(schema, data):
+        assert not list(Draft202012Validator(schema).iter_errors(data))

@@ -30,7 +30,7 @@ from docx.shared import Mm, Pt
 
 from .. import narrative
 from ..layout import Grid, GridCell
-from ..output import normalize_zip
+from ..output import zip_parts
 from . import RenderOptions, _ooxml
 from ._ooxml import Cell, Look, w
 
@@ -400,11 +400,7 @@ class DocxRenderer:
         parts[_CORE] = _ooxml.core_properties_xml(
             title=report.title, author=report.agency, when=_timestamp(report, options)
         )
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-            for name, data in parts.items():
-                z.writestr(name, data)
-        return normalize_zip(buf.getvalue())
+        return zip_parts(parts)
 
 
 RENDERER = DocxRenderer()

@@ -8,7 +8,6 @@ The 云杉市生态环境局 examples run 2019 → 2020 → 2021, across the for
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,7 +25,7 @@ from generator.validate import Outcome, check_file
 
 from .conftest import EXAMPLES, MINIMAL
 from .test_browser import CHROMIUM, chromium, pdf_text
-from .test_office import TIMEOUT, _squeezed, _text, _tools
+from .test_office import _squeezed, _text, _tools, to_pdf
 from .test_render_docx import Package, docx_table, grids
 from .test_render_html import expected_figures, figures, markdown_figures, parse
 
@@ -613,22 +612,7 @@ def office_pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     work = tmp_path_factory.mktemp("office2019")
     docx = work / "2020.docx"
     docx.write_bytes(get_renderer("docx").render(report_of(Y2020), OPTIONS))
-    profile = work / "lo-profile"
-    command = [
-        tools["soffice"],
-        "--headless",
-        "--norestore",
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--convert-to",
-        "pdf",
-        "--outdir",
-        str(work),
-        str(docx),
-    ]
-    subprocess.run(command, check=True, timeout=TIMEOUT, capture_output=True)
-    out = work / "2020.pdf"
-    assert out.is_file(), "LibreOffice wrote no PDF"
-    return out, tools
+    return to_pdf(docx, tools), tools
 
 
 @pytest.mark.office

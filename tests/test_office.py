@@ -59,7 +59,12 @@ def pdf(report: Report, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
     docx = work / "seed.docx"
     options = RenderOptions(timestamp=datetime(2000, 1, 1, tzinfo=UTC))
     docx.write_bytes(RENDERER.render(report, options))
-    profile = work / "lo-profile"
+    return to_pdf(docx, tools), tools
+
+
+def to_pdf(docx: Path, tools: dict[str, str]) -> Path:
+    """Convert with LibreOffice beside the DOCX, with a private profile and a timeout."""
+    profile = docx.parent / f"lo-profile-{docx.stem}"
     command = [
         tools["soffice"],
         "--headless",
@@ -68,13 +73,13 @@ def pdf(report: Report, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
         "--convert-to",
         "pdf",
         "--outdir",
-        str(work),
+        str(docx.parent),
         str(docx),
     ]
     subprocess.run(command, check=True, timeout=TIMEOUT, capture_output=True)
-    out = work / "seed.pdf"
+    out = docx.with_suffix(".pdf")
     assert out.is_file(), "LibreOffice wrote no PDF"
-    return out, tools
+    return out
 
 
 def _text(pdf: tuple[Path, dict[str, str]], *args: str) -> str:

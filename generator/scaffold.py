@@ -11,6 +11,7 @@ change too.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,8 +20,10 @@ from typing import Any
 from .config import Config
 from .errors import InvalidReport, UsageError
 from .layout import format_value
+from .model import field_values, narrative_context
+from .narrative import known_names
 from .output import write_atomic
-from .rules import compute_values, lookup
+from .rules import Values, compute_values, lookup
 from .schema import validate_schema
 from .source import load
 from .spec import Field, Format, Node, Table, format_for_year
@@ -74,6 +77,7 @@ def scaffold_text(
 ) -> str:
     """The YAML text of a new report, comments and all."""
     carried = _carried(fmt, prev_values)
+    names = _known_names(fmt)
     w = _Writer()
     w.line(f"# yaml-language-server: $schema={Path(schema_ref).as_posix()}")
     name = (previous or {}).get("agency") or agency or "（机关名称）"
@@ -102,8 +106,22 @@ def scaffold_text(
         for part in section.parts:
             text = lookup(previous, (section.key, part.key)) if previous else None
             w.line(f"  # {part.heading or part.label}")
+            gone = sorted(set(_REFERENCE.findall(str(text or ""))) - names)
+            if gone:
+                w.line(f"  # 注意：{fmt.id} 格式没有以下数据，请改写这一段：{'、'.join(gone)}")
             _narrative(w, part.key, text)
     return w.text()
+
+
+_REFERENCE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)")
+
+
+def _known_names(fmt: Format) -> set[str]:
+    """Every name a narrative of ``fmt`` can reference (to flag drafts from another format)."""
+    zeros = dict.fromkeys(fmt.cells, 0)
+    fields = field_values(fmt, {})
+    meta = {f.key: "" for f in fmt.meta}
+    return set(known_names(narrative_context(fmt, meta, zeros, fields)))
 
 
 def _carried(fmt: Format, prev_values: Mapping[tuple[str, ...], Any]) -> dict[tuple[str, ...], Any]:

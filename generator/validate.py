@@ -115,6 +115,19 @@ def check_source(source: Source, path: Path | None = None) -> Outcome:
     fields = field_values(fmt, source.data)
     blocks = _narrative(fmt, source, meta, values, fields, out.diagnostics)
     if path is not None:
+        if path.stem.isdigit() and int(path.stem) != meta["year"]:
+            out.diagnostics.append(
+                Diagnostic(
+                    "warning",
+                    "W-YEAR-FILE",
+                    source.locate(("year",)),
+                    f"文件名是 {path.name}，但报告年度写的是 {meta['year']}",
+                    labels=("报告年度",),
+                    expected=path.stem,
+                    found=str(meta["year"]),
+                    hint="文件按“年份.yaml”命名，跨年度核对据此查找上年报告",
+                )
+            )
         out.previous = _cross_year(fmt, source, values, path, meta["year"], out.diagnostics)
     if not out.errors:
         out.report = Report(fmt, source.name, meta, values, fields, blocks)

@@ -112,3 +112,18 @@ def test_without_a_previous_year_the_blank_report_is_complete(tmp_path: Path) ->
 def test_new_needs_a_year_as_file_name(tmp_path: Path) -> None:
     """reports/x/next.yaml is a usage error."""
     assert main(["new", str(tmp_path / "next.yaml")]) == 2
+
+
+def test_a_draft_from_the_other_format_flags_references_it_lacks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """2021 from a 2020 report: paragraphs citing 2019-only figures carry a note to rewrite."""
+    (tmp_path / ".git").mkdir()
+    agency = tmp_path / "reports" / "yunshan-hbj"
+    agency.mkdir(parents=True)
+    shutil.copy(EXAMPLES / "yunshan-hbj" / "2020.yaml", agency / "2020.yaml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["new", str(agency / "2021.yaml")]) == 0
+    text = (agency / "2021.yaml").read_text("utf-8")
+    assert "# 注意：2021 格式没有以下数据，请改写这一段：" in text
+    assert "proactive_disclosure.procurement.amount" in text

@@ -118,7 +118,7 @@ _REFERENCE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)")
 
 def _known_names(fmt: Format) -> set[str]:
     """Every name a narrative of ``fmt`` can reference (to flag drafts from another format)."""
-    zeros = dict.fromkeys(fmt.cells, 0)
+    zeros: Values = dict.fromkeys(fmt.cells, 0)
     fields = field_values(fmt, {})
     meta = {f.key: "" for f in fmt.meta}
     return set(known_names(narrative_context(fmt, meta, zeros, fields)))

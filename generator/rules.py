@@ -90,6 +90,7 @@ def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
     """Written totals against their parts, and the per-column equations (表三 一+二=三+四)."""
     out: list[Diagnostic] = []
     for table in fmt.tables.values():
+        broken: set[str] = set()
         for rule in table.sums:
             if not source.written(rule.target):
                 continue
@@ -97,6 +98,7 @@ def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
             found = values[rule.target]
             if found == expected:
                 continue
+            broken.add(rule.target[-1])
             related = tuple(
                 (source.locate(p), f"{_cell_labels(fmt, p)} = {format_value(values[p])}")
                 for p in rule.operands
@@ -118,7 +120,8 @@ def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
                 )
             )
         for eq in table.equations:
-            out.extend(_equation(fmt, source, values, table.key, eq))
+            # A column holding a wrong written total would only echo that error here.
+            out.extend(_equation(fmt, source, values, table.key, eq, skip=broken))
         for check in table.checks:
             for row in check.rows:
                 here, bound = (table.key, row, check.cell), (table.key, row, check.bound)
@@ -141,12 +144,14 @@ def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
 
 
 def _equation(
-    fmt: Format, source: Source, values: Values, table_key: str, eq: Any
+    fmt: Format, source: Source, values: Values, table_key: str, eq: Any, skip: set[str]
 ) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     table = fmt.tables[table_key]
     columns = [c.path[-1] for c in table.cells if c.path[1:-1] == eq.left[0]]
     for col in columns:
+        if col in skip:
+            continue
         left = [(table_key, *row, col) for row in eq.left]
         right = [(table_key, *row, col) for row in eq.right]
         lsum = total(values[p] for p in left)

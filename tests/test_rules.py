@@ -199,3 +199,13 @@ def test_a_file_named_for_another_year_is_a_warning(write_report: Write) -> None
     """reports/x/2023.yaml saying year: 2022 would break the cross-year lookup."""
     outcome = check_file(write_report(MINIMAL, "2023.yaml"))
     assert [d.code for d in outcome.diagnostics] == ["W-YEAR-FILE"]
+
+
+def test_a_wrong_written_total_is_reported_once(write_report: Write) -> None:
+    """A wrong row total is one error, not also a broken balance in the 总计 column."""
+    outcome = check(
+        write_report,
+        "applications:\n  received: {natural_person: 1, business: 1}\n"
+        "  other_handling:\n    other: {natural_person: 1, business: 1, total: 3}\n",
+    )
+    assert [d.code for d in outcome.errors] == ["T3-ROW-TOTAL"]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Diagnostic, UsageError
-from .output import TEMP_PREFIX, write_atomic
+from .output import TEMP_PREFIX, remove_stale_temps, write_atomic
 from .render import FORMATS, RenderOptions, get_renderer
 from .stamps import MANIFEST, Fingerprinter, Manifest
 from .validate import check_file, previous_path
@@ -51,6 +51,8 @@ class BuildResult:
     failed: bool = False
     skipped: bool = False
     crash: str | None = None
+    environment: bool = False
+    """The failure came from the environment (unwritable output, full disk), not the report."""
 
     @property
     def ok(self) -> bool:
@@ -79,18 +81,26 @@ def output_paths(
     source: Path, root: Path | None, outdir: Path, formats: Sequence[str]
 ) -> dict[str, Path]:
     """The outputs of ``source``: its path below ``root`` (or its folder name), in ``outdir``."""
+    if "\0" in str(source) or "\0" in str(outdir):
+        raise UsageError(f"{str(source)!r}: 路径中含有空字符")
+    try:
+        resolved, out = source.resolve(), outdir.resolve()
+    except (RuntimeError, OSError):  # RuntimeError: a symlink loop, before Python 3.13
+        raise UsageError(f"{source}: 符号链接循环（symbolic links loop），无法读取") from None
     rel: Path | None = None
     if root is not None:
         try:
-            rel = source.resolve().relative_to(root.resolve())
-        except ValueError:
+            rel = resolved.relative_to(root.resolve())
+        except (ValueError, RuntimeError, OSError):
             rel = None
     if rel is None:
-        rel = Path(source.resolve().parent.name) / source.name
-    out = outdir.resolve()
+        rel = Path(resolved.parent.name) / source.name
     paths: dict[str, Path] = {}
     for suffix in formats:
-        target = Path(os.path.normpath(out / rel.with_suffix(f".{suffix}")))
+        try:
+            target = Path(os.path.normpath(out / rel.with_suffix(f".{suffix}")))
+        except ValueError:  # a name with nothing to put a suffix on, such as "/"
+            raise UsageError(f"{source}: 无法由文件名得出输出路径") from None
         if out not in target.parents:
             raise UsageError(f"{source}: 输出路径 {target} 不在输出目录 {outdir} 之内")
         paths[suffix] = target
@@ -143,7 +153,7 @@ def build_target(target: Target, options: RenderOptions, strict: bool = False) -
             (result.written if write_atomic(path, data) else result.unchanged).append(path)
             result.sizes[suffix] = len(data)
     except UsageError as exc:
-        result.failed, result.crash = True, str(exc)
+        result.failed, result.crash, result.environment = True, str(exc), True
     except Exception as exc:  # noqa: BLE001 - one broken report must not stop the others
         result.failed, result.crash = True, f"内部错误（{type(exc).__name__}: {exc}）"
     return result
@@ -217,13 +227,17 @@ def build(
                 for future in as_completed(futures):
                     done(future.result())
     finally:
-        if records:
-            # Builds may run side by side (make -j): merge into the newest manifest.
+        if records or outdir.is_dir():
             with _locked(outdir):
-                latest = Manifest.read(outdir)
-                for record in records:
-                    latest.record(*record)
-                latest.write()
+                if records:
+                    # Builds may run side by side (make -j): merge into the newest manifest.
+                    latest = Manifest.read(outdir)
+                    for record in records:
+                        latest.record(*record)
+                    latest.write()
+                # What a killed build left behind; a running build's own files are kept.
+                folders = {outdir} | {p.parent for t in targets for p in t.outputs.values()}
+                remove_stale_temps(sorted(folders))
     order = {t.source: i for i, t in enumerate(targets)}
     results.sort(key=lambda r: order[r.target.source])
     return Summary(results, time.perf_counter() - start)

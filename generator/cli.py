@@ -161,7 +161,7 @@ def expand_paths(patterns: Sequence[str]) -> list[Path]:
                 raise UsageError(f"{match}: 文件不存在")
     unique = list(dict.fromkeys(found))
     if not unique:
-        raise UsageError("没有找到任何 .yaml 报告文件")
+        raise UsageError(f"{'、'.join(patterns)}: 没有找到任何 .yaml 报告文件")
     return unique
 
 
@@ -272,6 +272,8 @@ def _build(args: argparse.Namespace) -> int:
             f"失败 {len(failed)} 份，用时 {summary.seconds:.2f} 秒",
             file=sys.stderr,
         )
+    if any(r.environment for r in failed):
+        return EXIT_USAGE  # the output could not be written: not the report's fault
     return EXIT_INVALID if failed else EXIT_OK
 
 

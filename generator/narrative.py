@@ -16,6 +16,7 @@ patterns declared as data under ``narrative_checks:`` in the format file.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import functools
 import re
@@ -333,6 +334,8 @@ _MAX_BITS: Final = 10_000
 _FILTERS: Final = ("abs", "count", "d", "default", "first", "int", "last", "length", "max",
                    "min", "round", "sum")  # fmt: skip
 _LOOP_GUARD: Final = "_nianbao_loop_guard"
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""What a DOCX cannot hold; string literals in a template can make it with escapes."""
 _TEMPLATE_MARK = re.compile(r"\{[{%#]")
 _REFUSED: Final[tuple[tuple[type[nodes.Node], str], ...]] = (
     (nodes.Include, "{% include %}：叙述不能引入其他文件或模板"),
@@ -400,14 +403,38 @@ class _Budget:
             raise _Refused(f"range() 最多产生 {_MAX_RANGE} 个数，这里要产生 {size} 个以上")
         return r
 
-    def loop(self, iterable: Any) -> list[Any]:
+    def loop(self, iterable: Any, weight: int = 1) -> list[Any]:
+        """The items of a loop; each costs ``weight`` steps, the size of the loop body."""
         items = []
         for item in iterable:
-            self.steps -= 1
-            if self.steps < 0:
-                raise _Refused(f"叙述中的循环总次数超过 {_MAX_STEPS} 次，已停止计算")
+            self.charge(weight)
             items.append(item)
         return items
+
+    def charge(self, steps: int) -> None:
+        self.steps -= steps
+        if self.steps < 0:
+            raise _Refused(f"叙述中的循环和计算量超过 {_MAX_STEPS} 步，已停止计算")
+
+
+_CURRENT: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
+    "nianbao_budget", default=None
+)
+
+
+def _metered(func: Any) -> Any:
+    """A filter that charges the budget one step per item it may go through (``max``…)."""
+
+    @functools.wraps(func)  # keeps Jinja's pass_environment mark
+    def run(*args: Any, **kwargs: Any) -> Any:
+        budget = _CURRENT.get()
+        if budget is not None:
+            budget.charge(
+                1 + sum(len(a) for a in args if isinstance(a, str | list | tuple | range | Mapping))
+            )
+        return func(*args, **kwargs)
+
+    return run
 
 
 def pct(part: Any, whole: Any, digits: Any = 1) -> str:
@@ -442,6 +469,8 @@ def _decimal(value: Any) -> Decimal:
 def _finalize(value: Any) -> Any:
     if isinstance(value, _Scope):
         raise _Refused(f"“{value.path}” 是一组数据，不能直接写进正文；请写到其中具体的一项")
+    if isinstance(value, list | tuple | range | Mapping):  # str() of nested lists can be huge
+        raise _Refused("一组值（列表）不能直接写进正文；请写到其中具体的一项")
     return value
 
 
@@ -462,7 +491,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             finalize=_finalize,
         )
         self.globals.clear()
-        self.filters = {name: self.filters[name] for name in _FILTERS}
+        self.filters = {name: _metered(self.filters[name]) for name in _FILTERS}
         self.filters["pct"] = pct
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
@@ -474,13 +503,20 @@ class _Sandbox(ImmutableSandboxedEnvironment):
             raise _Refused("叙述中拼接出的文字过长")
         if operator == "*" and sizes and ints and sizes[0] * max(ints) > _MAX_OUTPUT:
             raise _Refused("叙述中重复出的文字过长")
+        items = sum(sizes) if operator == "+" else sizes[0] * max(ints, default=1) if sizes else 0
+        if items > _MAX_RANGE and any(isinstance(x, list | tuple) for x in (left, right)):
+            raise _Refused(f"叙述中构造的列表超过 {_MAX_RANGE} 项")
         if operator in ("*", "**") and len(ints) == 2:
             bits = (
                 left.bit_length() * right if operator == "**" else sum(x.bit_length() for x in ints)
             )
             if bits > _MAX_BITS:
                 raise _Refused("叙述中的数字计算结果过大")
-        return super().call_binop(context, operator, left, right)
+        result = super().call_binop(context, operator, left, right)
+        budget = _CURRENT.get()
+        if budget is not None and isinstance(result, str | list | tuple):
+            budget.charge(len(result) // 1000)  # copying long values costs time too
+        return result
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, _Scope):
@@ -563,12 +599,21 @@ def evaluate(
                 raise _Refused(f"叙述中不能使用 {reason}", node.lineno)
         for loop in tree.find_all(nodes.For):  # every loop draws on the budget
             guard = nodes.Name(_LOOP_GUARD, "load", environment=env)
-            loop.iter = nodes.Call(guard, [loop.iter], [], None, None, environment=env)
+            # An iteration costs as many steps as the body has nodes: a long body of
+            # comparisons of long texts cannot run 100 000 times.
+            weight = nodes.Const(
+                1 + sum(1 + sum(1 for _ in n.find_all(nodes.Node)) for n in loop.body)
+            )
+            loop.iter = nodes.Call(guard, [loop.iter, weight], [], None, None, environment=env)
             loop.iter.set_lineno(loop.lineno)
         template = env.from_string(
             tree, globals={"range": budget.range, "pct": pct, _LOOP_GUARD: budget.loop}
         )
-        return _render(template, {k: _wrap(v, k) for k, v in context.items()}), []
+        token = _CURRENT.set(budget)
+        try:
+            return _render(template, {k: _wrap(v, k) for k, v in context.items()}), []
+        finally:
+            _CURRENT.reset(token)
     except Exception as exc:  # noqa: BLE001 - every failure, even an unforeseen one, is a diagnostic
         message, hint = _explain(exc, context)
         lineno = getattr(exc, "lineno", None) or _template_line(exc)
@@ -629,7 +674,13 @@ def _render(template: Template, context: dict[str, Any]) -> str:
         if size > _MAX_OUTPUT:
             raise _Refused(f"叙述展开后超过 {_MAX_OUTPUT} 个字符，已停止计算")
         out.append(chunk)
-    return "".join(out)
+    text = "".join(out)
+    bad = _CONTROL.search(text)
+    if bad:
+        raise _Refused(
+            f"叙述展开后含有不可见的控制字符 U+{ord(bad[0]):04X}（来自模板中的转义写法）"
+        )
+    return text
 
 
 def _explain(exc: Exception, context: Mapping[str, Any]) -> tuple[str, str | None]:

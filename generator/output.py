@@ -16,12 +16,12 @@ import struct
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import UsageError
 
-__all__ = ["TEMP_PREFIX", "normalize_zip", "write_atomic", "zip_parts"]
+__all__ = ["TEMP_PREFIX", "normalize_zip", "remove_stale_temps", "write_atomic", "zip_parts"]
 
 TEMP_PREFIX = ".nianbao-tmp-"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -36,7 +36,10 @@ def write_atomic(target: Path, data: bytes) -> bool:
         pass
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
+        # The writer's pid in the name lets a later build tell a killed build's leftovers
+        # from the files a build running side by side is writing right now.
+        prefix = f"{TEMP_PREFIX}{os.getpid()}-"
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=target.parent)
     except OSError as exc:
         raise UsageError(f"{target.parent}: 无法写入（{exc.strerror}）") from None
     try:
@@ -53,6 +56,40 @@ def write_atomic(target: Path, data: bytes) -> bool:
             raise UsageError(f"{target}: 写入失败（{exc.strerror}）") from None
         raise
     return True
+
+
+def remove_stale_temps(folders: Iterable[Path]) -> list[Path]:
+    """Delete the temporary files in ``folders`` whose writer is no longer running.
+
+    Only a process killed between creating and renaming its temporary file leaves one.
+    """
+    removed: list[Path] = []
+    for folder in folders:
+        try:
+            leftovers = sorted(folder.glob(f"{TEMP_PREFIX}*"))
+        except OSError:
+            continue
+        for tmp in leftovers:
+            pid = tmp.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+            if pid.isdigit() and _running(int(pid)):
+                continue
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+                removed.append(tmp)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed process nobody has reaped yet is a zombie: it writes nothing more
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def normalize_zip(data: bytes, order: list[str] | None = None) -> bytes:

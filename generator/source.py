@@ -33,6 +33,10 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
 """A report nests five levels deep; deeper input is refused before it can exhaust the stack."""
 
+MAX_DIGITS = 40
+"""Numbers are counts and sums of money; longer ones (or exponents beyond this) are refused
+before they can be expanded into millions of digits."""
+
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 DataPath = tuple[str | int, ...]
@@ -94,8 +98,11 @@ def load(path: Path, name: str | None = None) -> Source:
         raise UsageError(f"{shown}: 不是普通文件（可能是管道或设备），不读取")
     if st.st_size > MAX_BYTES:
         _fail(shown, "文件过大", f"不超过 {MAX_BYTES // 1024} KiB", f"{st.st_size // 1024} KiB")
-    try:
-        with open(path, "rb") as fh:
+    try:  # non-blocking, and checked again once open: a pipe swapped in cannot hang us
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise UsageError(f"{shown}: 不是普通文件（可能是管道或设备），不读取")
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"{shown}: 无法读取（{exc.strerror}）") from None
@@ -128,6 +135,8 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
+        if "nesting depth" in str(exc.problem):  # libyaml stops at 1000 levels
+            _fail(name, "嵌套层次过深", f"不超过 {MAX_DEPTH} 层", "更深的嵌套", loc)
         _fail(
             name,
             f"YAML 语法错误：{exc.problem or exc.context}",
@@ -163,8 +172,13 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
     return Source(name, data, builder.positions, builder.key_positions, frozenset(builder.blocks))
 
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-"""Control characters (other than tab and line breaks) and lone surrogates."""
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+"""Control characters (other than tab and line breaks), lone surrogates, U+FFFE and U+FFFF.
+
+None of them can be written to a DOCX (XML 1.0 forbids them) or shown by an editor.  The
+raw text is checked before parsing, and every decoded value again, since a YAML escape
+such as ``"\\x01"`` or ``"\\uFFFE"`` makes them out of printable characters.
+"""
 
 
 def _decode(raw: bytes, name: str) -> str:
@@ -178,6 +192,16 @@ def _decode(raw: bytes, name: str) -> str:
         )
     if raw.startswith(codecs.BOM_UTF8):
         raw = raw[len(codecs.BOM_UTF8) :]
+    head = raw[:4096]
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    if max(even, odd) >= 8 and max(even, odd) * 5 >= len(head) // 2 >= min(even, odd) * 20:
+        _fail(  # ASCII keys in UTF-16 leave a zero byte in every other place
+            name,
+            "文件像是没有 BOM 的 UTF-16 编码",
+            "UTF-8 编码",
+            "UTF-16",
+            hint="在编辑器中“另存为”并选择 UTF-8 编码",
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -303,6 +327,8 @@ class _Builder:
                 self._error(knode, "键必须是简单的名称", found=_describe_node(knode))
                 continue
             key = str(knode.value)
+            if self._forbidden(knode):
+                continue
             if key in first:
                 prev = first[key]
                 self._error(
@@ -320,9 +346,34 @@ class _Builder:
             out[key] = self.build(vnode, (*path, key), depth + 1)
         return out
 
+    def _forbidden(self, node: yaml.ScalarNode) -> bool:
+        """Report a control character that a YAML escape put into a value (or a key)."""
+        found = _FORBIDDEN.search(node.value)
+        if found is None:
+            return False
+        self._error(
+            node,
+            f"文本中含有不可见的控制字符 U+{ord(found[0]):04X}",
+            expected="可打印的文字",
+            found=f"第 {found.start() + 1} 个字符是控制字符（由转义写法如 \\x01、\\u0007 写出）",
+            hint="这类字符无法写入 DOCX，也无法显示；请删除它",
+        )
+        return True
+
+    def _too_big(self, node: yaml.ScalarNode) -> None:
+        shown = node.value if len(node.value) <= 40 else node.value[:40] + "…"
+        self._error(
+            node,
+            "数字过大或位数过多",
+            expected=f"不超过 {MAX_DIGITS} 位的数字",
+            found=shown,
+        )
+
     def _scalar(self, node: yaml.ScalarNode) -> Any:
         tag, text = node.tag, node.value
         plain = not node.style  # libyaml says '' where PyYAML says None
+        if self._forbidden(node):
+            return None
         if tag == _T + "str" or (not plain and tag in (_T + "int", _T + "float", _T + "bool")):
             return text
         if tag == _T + "null":
@@ -333,6 +384,8 @@ class _Builder:
                     text  # YAML 1.2 reads these as text; the schema explains if a number was meant
                 )
             return text.lower() == "true"
+        if tag in (_T + "int", _T + "float") and sum(c.isdigit() for c in text) > MAX_DIGITS:
+            return self._too_big(node)
         if tag == _T + "int":
             if _INT_DECIMAL.fullmatch(text):
                 return int(text)
@@ -354,6 +407,8 @@ class _Builder:
                 value = Decimal(text.replace("_", ""))
             except InvalidOperation:
                 return text  # .nan, .inf: not a figure; the schema reports it as text
+            if value.is_finite() and abs(value.adjusted()) > MAX_DIGITS:
+                return self._too_big(node)
             return value if value.is_finite() else text
         if tag == _T + "timestamp":
             return text

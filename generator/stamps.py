@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,18 @@ __all__ = ["MANIFEST", "Fingerprinter", "Manifest", "output_inputs"]
 
 MANIFEST = ".nianbao-manifest.json"
 _KIND = {"docx": None, "html": "html", "md": "markdown"}
+
+
+def _hash_regular_file(path: Path) -> str:
+    """The file's hash; "-" if it cannot be read or is not a regular file (a pipe would block)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return "-"
+            return hashlib.file_digest(fh, "sha256").hexdigest()  # in chunks: any size
+    except OSError:
+        return "-"
 
 
 def _hash_files(paths: Iterable[Path], base: Path | None = None) -> str:
@@ -71,10 +84,7 @@ class Fingerprinter:
         if path is None:
             return "-"
         if path not in self._files:
-            try:
-                self._files[path] = hashlib.sha256(path.read_bytes()).hexdigest()
-            except OSError:
-                self._files[path] = "-"
+            self._files[path] = _hash_regular_file(path)
         return self._files[path]
 
     def folder(self, path: Path) -> str:

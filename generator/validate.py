@@ -175,8 +175,8 @@ def _cross_year(
     diags: list[Diagnostic],
 ) -> Path | None:
     prev_path = previous_path(path, year)
-    if not prev_path.is_file():
-        return None
+    if not prev_path.is_file() or prev_path.resolve() == path.resolve():
+        return None  # a file named for another year is not its own previous year
     prev_name = str(Path(source.name).with_name(prev_path.name))
     try:
         previous = load(prev_path, prev_name)

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from generator.model import Report
+from generator.validate import check_file
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "reports"
 SEED = EXAMPLES / "shangqiu-gxj" / "2021.yaml"
@@ -40,6 +43,25 @@ def write_report(tmp_path: Path) -> Callable[..., Path]:
 
 def example_reports() -> list[Path]:
     return sorted(EXAMPLES.rglob("*.yaml"))
+
+
+def report_of(path: Path) -> Report:
+    """The validated Report of a file that must be valid."""
+    outcome = check_file(path)
+    assert outcome.report is not None, [d.format() for d in outcome.errors]
+    return outcome.report
+
+
+@pytest.fixture(scope="session")
+def seed() -> Report:
+    """The seed example (商丘市工业和信息化局 2021) as a validated Report."""
+    return report_of(SEED)
+
+
+@pytest.fixture(scope="session")
+def report(seed: Report) -> Report:
+    """The seed report, under the name the renderer tests use."""
+    return seed
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

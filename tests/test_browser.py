@@ -19,7 +19,6 @@ from generator.layout import format_value
 from generator.model import Report
 from generator.render import RenderOptions
 from generator.render.html import RENDERER
-from generator.validate import check_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
@@ -55,13 +54,6 @@ def chromium(tmp_path: Path, page: Path, *args: str) -> None:
         capture_output=True,
         timeout=TIMEOUT,
     )
-
-
-@pytest.fixture(scope="module")
-def seed() -> Report:
-    outcome = check_file(SEED)
-    assert outcome.report is not None
-    return outcome.report
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from generator.source import load
 from generator.spec import get_format
 from generator.validate import Outcome, check_file
 
-from .conftest import EXAMPLES, MINIMAL
+from .conftest import EXAMPLES, MINIMAL, report_of
 from .test_browser import CHROMIUM, chromium, pdf_text
 from .test_office import _squeezed, _text, _tools, to_pdf
 from .test_render_docx import Package, docx_table, grids
@@ -48,12 +48,6 @@ def check(write_report: Write, extra: str, name: str = "2020.yaml") -> Outcome:
 
 def codes(outcome: Outcome) -> list[str]:
     return [d.code for d in outcome.diagnostics]
-
-
-def report_of(path: Path) -> Report:
-    outcome = check_file(path)
-    assert outcome.report is not None, [d.format() for d in outcome.errors]
-    return outcome.report
 
 
 def find(grid: Grid, text: str) -> GridCell:

@@ -24,7 +24,6 @@ from generator.layout import format_value, table_grid
 from generator.model import Report
 from generator.render import RenderOptions
 from generator.render.docx import RENDERER
-from generator.validate import check_file
 
 pytestmark = pytest.mark.office
 
@@ -42,13 +41,6 @@ def _tools() -> dict[str, str]:
     if missing:
         pytest.skip(f"poppler-utils not installed ({', '.join(missing)} missing)")
     return {name: path for name, path in tools.items() if path is not None}
-
-
-@pytest.fixture(scope="module")
-def report() -> Report:
-    outcome = check_file(SEED)
-    assert outcome.report is not None
-    return outcome.report
 
 
 @pytest.fixture(scope="module")

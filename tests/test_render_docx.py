@@ -146,13 +146,6 @@ def header_rows(tbl: etree._Element) -> list[int]:
 
 
 @pytest.fixture(scope="module")
-def report() -> Report:
-    outcome = check_file(SEED)
-    assert outcome.report is not None
-    return outcome.report
-
-
-@pytest.fixture(scope="module")
 def package(report: Report) -> Package:
     return Package(RENDERER.render(report, OPTIONS))
 

@@ -32,11 +32,11 @@ from generator.render import RenderOptions, get_renderer
 from generator.render.html import RENDERER
 from generator.source import loads
 from generator.spec import Format, Table, all_formats
-from generator.validate import check_file, check_source
+from generator.validate import check_source
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples" / "reports").rglob("*.yaml"))
-SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
+from .conftest import example_reports, report_of
+
+EXAMPLES = example_reports()
 
 MD = MarkdownIt("commonmark").enable("table")
 VOID = {"meta", "link", "br", "img", "hr", "input", "source", "wbr", "col", "base"}
@@ -159,12 +159,6 @@ def render(report: Report, options: RenderOptions | None = None) -> str:
     return RENDERER.render(report, options or RenderOptions()).decode("utf-8")
 
 
-def report_of(path: Path) -> Report:
-    outcome = check_file(path)
-    assert outcome.report is not None, [str(d) for d in outcome.errors]
-    return outcome.report
-
-
 def is_subsequence(needle: tuple[str, ...], haystack: list[str]) -> bool:
     it = iter(haystack)
     return all(any(x == y for y in it) for x in needle)
@@ -223,11 +217,6 @@ def with_narrative(report: Report, blocks: tuple[narrative.Block, ...]) -> Repor
     return dataclasses.replace(
         report, narrative={**report.narrative, ("overview", "summary"): blocks}
     )
-
-
-@pytest.fixture(scope="module")
-def seed() -> Report:
-    return report_of(SEED)
 
 
 @pytest.fixture(scope="module")

@@ -23,20 +23,14 @@ from generator.render._jinja import environment
 from generator.render.markdown import RENDERER, PipeTable, pipe_tables
 from generator.source import loads
 from generator.spec import Node, Table
-from generator.validate import check_file, check_source
+from generator.validate import check_source
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples" / "reports").rglob("*.yaml"))
-SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
+from .conftest import SEED, example_reports, report_of
+
+EXAMPLES = example_reports()
 CORNER = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 
 md = MarkdownIt("commonmark").enable("table")
-
-
-def report_of(path: Path) -> Report:
-    outcome = check_file(path)
-    assert outcome.report is not None, [str(d) for d in outcome.errors]
-    return outcome.report
 
 
 def render(report: Report, options: RenderOptions | None = None) -> str:
@@ -68,11 +62,6 @@ def official_labels(table: Table) -> list[str]:
     for block in table.blocks:
         found += [block.title, *labels(block.columns), *labels(block.rows)]
     return found + [x for x in (table.corner, table.stub) if x]
-
-
-@pytest.fixture(scope="module")
-def seed() -> Report:
-    return report_of(SEED)
 
 
 @pytest.fixture(scope="module")

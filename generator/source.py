@@ -37,7 +37,37 @@ MAX_DIGITS = 40
 """Numbers are counts and sums of money; longer ones (or exponents beyond this) are refused
 before they can be expanded into millions of digits."""
 
-_Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """libyaml's parser and composer without YAML 1.1 implicit typing.
+
+    PyYAML's resolver runs Python regexes on every plain scalar and its answers are
+    the YAML 1.1 traps; ``_plain_tag`` decides instead, once, with nianbao's rules.
+    """
+
+    yaml_implicit_resolvers: dict[Any, Any] = {}  # noqa: RUF012 - PyYAML's class-level table
+
+
+_PLAIN_TAGS = (
+    ("null", re.compile(r"~|null|Null|NULL|")),
+    ("bool", re.compile(
+        r"true|True|TRUE|false|False|FALSE|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|y|Y|n|N"
+    )),
+    ("int", re.compile(r"[-+]?(?:0b[01_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*(?::[0-5]?[0-9])*)")),
+    ("float", re.compile(
+        r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    )),
+)  # fmt: skip
+"""What a plain (unquoted) scalar is, by its text; anything else is text."""
+
+
+def _plain_tag(text: str) -> str:
+    for name, pattern in _PLAIN_TAGS:
+        if pattern.fullmatch(text):
+            return _T + name
+    return _T + "str"
+
 
 DataPath = tuple[str | int, ...]
 
@@ -320,7 +350,7 @@ class _Builder:
         out: dict[str, Any] = {}
         first: dict[str, yaml.Node] = {}
         for knode, vnode in node.value:
-            if knode.tag == _T + "merge":
+            if knode.tag == _T + "merge" or (knode.value == "<<" and not knode.style):
                 self._error(knode, "不允许使用 YAML 合并键 <<", hint="请直接写出各项内容")
                 continue
             if not isinstance(knode, yaml.ScalarNode):
@@ -374,6 +404,8 @@ class _Builder:
         plain = not node.style  # libyaml says '' where PyYAML says None
         if self._forbidden(node):
             return None
+        if plain and tag == _T + "str":
+            tag = _plain_tag(text)
         if tag == _T + "str" or (not plain and tag in (_T + "int", _T + "float", _T + "bool")):
             return text
         if tag == _T + "null":

@@ -471,6 +471,9 @@ def _finalize(value: Any) -> Any:
         raise _Refused(f"“{value.path}” 是一组数据，不能直接写进正文；请写到其中具体的一项")
     if isinstance(value, list | tuple | range | Mapping):  # str() of nested lists can be huge
         raise _Refused("一组值（列表）不能直接写进正文；请写到其中具体的一项")
+    if value is not None and not isinstance(value, str | int | float | Decimal | Undefined):
+        # Jinja objects such as ``self`` or ``loop`` would print their Python repr.
+        raise _Refused("正文中只能写出数字和文字")
     return value
 
 

@@ -546,3 +546,10 @@ def test_anything_else_falls_back_to_the_sandbox() -> None:
         "{{ a.b|abs }}",
     ):
         assert _simple(text, context) is None
+
+
+def test_template_objects_cannot_be_printed() -> None:
+    """{{ self }} would print a Python repr; it is refused like any non-figure."""
+    text, problems = evaluate("{{ self }}", {}, where=WHERE, labels=())
+    assert text == "{{ self }}"
+    assert [p.message for p in problems] == ["正文中只能写出数字和文字"]

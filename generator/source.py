@@ -33,6 +33,9 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
 """A report nests five levels deep; deeper input is refused before it can exhaust the stack."""
 
+MAX_ERRORS = 200
+"""A file with thousands of errors is not a report; listing the first ones is enough."""
+
 MAX_DIGITS = 40
 """Numbers are counts and sums of money; longer ones (or exponents beyond this) are refused
 before they can be expanded into millions of digits."""
@@ -189,6 +192,15 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
         )
     builder = _Builder(name)
     data = builder.build(node, (), 0)
+    if builder.dropped:
+        builder.diagnostics.append(
+            Diagnostic(
+                "error",
+                "LOAD",
+                Location(name, 1, 1),
+                f"另有 {builder.dropped} 个同类错误未列出（只列前 {MAX_ERRORS} 个）",
+            )
+        )
     if builder.diagnostics:
         raise InvalidReport(builder.diagnostics)
     if not isinstance(data, dict):
@@ -310,13 +322,17 @@ class _Builder:
         self.positions: dict[DataPath, tuple[int, int]] = {}
         self.key_positions: dict[DataPath, tuple[int, int]] = {}
         self._seen: set[int] = set()
+        self.dropped = 0
         self.blocks: set[DataPath] = set()
 
     def _loc(self, node: yaml.Node) -> Location:
         return Location(self.name, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def _error(self, node: yaml.Node, message: str, **kw: Any) -> None:
-        self.diagnostics.append(Diagnostic("error", "LOAD", self._loc(node), message, **kw))
+        if len(self.diagnostics) < MAX_ERRORS:
+            self.diagnostics.append(Diagnostic("error", "LOAD", self._loc(node), message, **kw))
+        else:
+            self.dropped += 1
 
     def build(self, node: yaml.Node, path: DataPath, depth: int) -> Any:
         if id(node) in self._seen:

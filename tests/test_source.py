@@ -157,3 +157,10 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
     """A path that does not exist is a usage error."""
     with pytest.raises(UsageError, match="文件不存在"):
         load(tmp_path / "nope.yaml")
+
+
+def test_thousands_of_errors_are_cut_short() -> None:
+    """A file of 5,000 octal-looking numbers lists 200 errors and says how many more."""
+    msgs = load_errors("".join(f"k{i}: 010\n" for i in range(5000)))
+    assert len(msgs) == 201
+    assert "另有 4800 个同类错误未列出" in msgs[-1]

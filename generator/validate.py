@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import narrative, rules, schema
+from . import figures, narrative, references, rules, schema
 from .errors import Diagnostic, InvalidReport, Location
 from .model import Report, field_values, meta_values, narrative_context
 from .source import Source, load
@@ -153,12 +153,12 @@ def _narrative(
             where = source.locate(path)
             block = path in source.blocks
             labels = (section.heading,) + ((part.heading,) if part.heading else ())
-            text, problems = narrative.evaluate(
+            text, problems = references.evaluate(
                 str(raw), context, where=where, labels=labels, block=block
             )
             diags.extend(problems)
             diags.extend(
-                narrative.check_figures(
+                figures.check_figures(
                     str(raw), values, fmt, where=where, block=block, labels=labels
                 )
             )

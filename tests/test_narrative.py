@@ -11,21 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import Location
+from generator.figures import check_figures, load_checks
 from generator.narrative import (
     Bold,
     Link,
     ListBlock,
     Paragraph,
     Text,
-    check_figures,
-    evaluate,
-    known_names,
-    load_checks,
     parse,
-    pct,
     plain_text,
     to_markdown,
 )
+from generator.references import evaluate, known_names, pct
 from generator.spec import get_format
 
 FMT = get_format("2021")
@@ -524,7 +521,7 @@ def test_plain_references_take_the_fast_path_with_the_same_result() -> None:
     """Texts with only {{ name }} and {{ a | pct(b) }} skip Jinja but expand identically."""
     from decimal import Decimal
 
-    from generator.narrative import _simple
+    from generator.references import _simple
 
     context = {"a": {"b": 3, "c": Decimal("12.50")}, "n": 7}
     text = "共{{ a.b }}件，占{{ a.b|pct(n) }}，金额{{a.c}}万元；{ 单个括号 }"
@@ -536,7 +533,7 @@ def test_plain_references_take_the_fast_path_with_the_same_result() -> None:
 
 def test_anything_else_falls_back_to_the_sandbox() -> None:
     """Unknown names, groups, loops and filters are not handled by the fast path."""
-    from generator.narrative import _simple
+    from generator.references import _simple
 
     context = {"a": {"b": 3}}
     for text in (

@@ -21,8 +21,8 @@ from .config import Config
 from .errors import InvalidReport, UsageError
 from .layout import format_value
 from .model import field_values, narrative_context
-from .references import known_names
 from .output import write_atomic
+from .references import known_names
 from .rules import Values, compute_values, lookup
 from .schema import validate_schema
 from .source import load

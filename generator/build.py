@@ -14,8 +14,9 @@ import contextlib
 import fcntl
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,8 +133,10 @@ def plan(
     return targets
 
 
-def build_target(target: Target, options: RenderOptions, strict: bool = False) -> BuildResult:
-    """Validate and render one report; write its outputs only if every format rendered.
+def render_target(
+    target: Target, options: RenderOptions, strict: bool = False
+) -> tuple[BuildResult, dict[str, bytes] | None]:
+    """Validate and render one report in memory; None instead of outputs when it failed.
 
     With ``strict``, a report with warnings is treated as failed and not rendered.
     """
@@ -143,13 +146,21 @@ def build_target(target: Target, options: RenderOptions, strict: bool = False) -
         result.diagnostics = outcome.diagnostics
         if not outcome.ok or outcome.report is None or (strict and outcome.warnings):
             result.failed = True
-            return result
-        rendered = {
-            suffix: get_renderer(suffix).render(outcome.report, options)
-            for suffix in target.outputs
-        }
+            return result, None
+        report = outcome.report
+        return result, {s: get_renderer(s).render(report, options) for s in target.outputs}
+    except UsageError as exc:
+        result.failed, result.crash, result.environment = True, str(exc), True
+    except Exception as exc:  # noqa: BLE001 - one broken report must not stop the others
+        result.failed, result.crash = True, f"内部错误（{type(exc).__name__}: {exc}）"
+    return result, None
+
+
+def write_target(result: BuildResult, rendered: dict[str, bytes]) -> BuildResult:
+    """Write a report's rendered outputs, each atomically; unchanged files are left alone."""
+    try:
         for suffix, data in rendered.items():
-            path = target.outputs[suffix]
+            path = result.target.outputs[suffix]
             (result.written if write_atomic(path, data) else result.unchanged).append(path)
             result.sizes[suffix] = len(data)
     except UsageError as exc:
@@ -157,6 +168,35 @@ def build_target(target: Target, options: RenderOptions, strict: bool = False) -
     except Exception as exc:  # noqa: BLE001 - one broken report must not stop the others
         result.failed, result.crash = True, f"内部错误（{type(exc).__name__}: {exc}）"
     return result
+
+
+def build_target(target: Target, options: RenderOptions, strict: bool = False) -> BuildResult:
+    """Validate, render and write one report (what a parallel worker does)."""
+    result, rendered = render_target(target, options, strict)
+    return result if rendered is None else write_target(result, rendered)
+
+
+def _serial(todo: Sequence[Target], options: RenderOptions, strict: bool) -> Iterator[BuildResult]:
+    """One report after another, each one's files written while the next one renders.
+
+    Writing is system calls (the GIL is released), rendering is Python: a writer thread
+    overlaps the two.  At most a few reports wait to be written, so memory stays flat.
+    """
+    with ThreadPoolExecutor(max_workers=1) as writer:
+        pending: deque[Future[BuildResult]] = deque()
+        for target in todo:
+            result, rendered = render_target(target, options, strict)
+            if rendered is None:
+                yield result
+            else:
+                pending.append(writer.submit(write_target, result, rendered))
+            while pending and (pending[0].done() or len(pending) > _MAX_PENDING):
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+_MAX_PENDING = 4
 
 
 def _work(args: tuple[Target, RenderOptions, bool]) -> BuildResult:
@@ -219,8 +259,8 @@ def build(
 
     try:
         if jobs <= 1 or len(todo) <= 1:
-            for t in todo:
-                done(build_target(t, options, strict))
+            for result in _serial(todo, options, strict):
+                done(result)
         else:
             with ProcessPoolExecutor(max_workers=jobs) as pool:
                 futures = [pool.submit(_work, (t, options, strict)) for t in todo]

@@ -204,7 +204,7 @@ def check_sections(fmt: Format, source: Source) -> list[Diagnostic]:
                     source.locate((section.key,)),
                     "这一部分没有实际内容",
                     labels=(section.heading,),
-                    expected="本年存在的主要问题及改进措施，以及上年问题的整改情况",
+                    expected=section.warn_if_empty,
                     found="空白" if not joined else f"“{joined}”",
                 )
             )

@@ -73,7 +73,8 @@ class Section:
     kind: Literal["narrative", "table"]
     parts: tuple[Part, ...] = ()
     fields: tuple[Field, ...] = ()
-    warn_if_empty: bool = False
+    warn_if_empty: str | None = None
+    """What the section should say; when set, an empty section (or just 无) is a warning."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -369,7 +370,7 @@ def _format(raw: Mapping[str, Any]) -> Format:
             kind=s["kind"],
             parts=tuple(Part(**p) for p in s.get("parts", ())),
             fields=tuple(_field(f) for f in s.get("fields", ())),
-            warn_if_empty=s.get("warn_if_empty", False),
+            warn_if_empty=s.get("warn_if_empty"),
         )
         for s in raw["sections"]
     )

@@ -135,11 +135,16 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def display_path(path: Path) -> str:
-    """Paths in messages are relative to where the user ran the command, when possible."""
+    """Paths in messages are relative to where the user ran the command.
+
+    A path outside that directory is shown as given: ``/srv/reports/a.yaml`` reads
+    better than ``../../srv/reports/a.yaml``.
+    """
     try:
-        return os.path.relpath(path)
+        rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         return str(path)
+    return str(path) if path.is_absolute() and rel.startswith("..") else rel
 
 
 def expand_paths(patterns: Sequence[str]) -> list[Path]:

@@ -121,3 +121,14 @@ def test_help_does_not_import_heavy_modules() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_paths_outside_the_working_directory_are_shown_as_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An absolute path elsewhere is printed as written, not as ../../…"""
+    path = tmp_path / "a" / "2022.yaml"
+    path.parent.mkdir()
+    path.write_text(MINIMAL + "proactive_disclosure:\n  licensing: -1\n", "utf-8")
+    assert run("validate", str(path)) == 1
+    assert f"{path}:10:14:" in capsys.readouterr().err

@@ -31,7 +31,7 @@ import sys
 import time
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.dom import minidom
@@ -42,7 +42,7 @@ from hypothesis import strategies as st
 
 from generator.errors import InvalidReport
 from generator.render import RenderOptions, get_renderer
-from generator.source import loads
+from generator.source import iter_paths, loads
 from generator.validate import check_source
 
 HERE = Path(__file__).resolve().parent
@@ -223,23 +223,13 @@ def _dump(data: Any, flow: bool | None) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
-def _paths(data: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
-    yield path
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield from _paths(v, (*path, k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _paths(v, (*path, i))
-
-
 @st.composite
 def mutated_report(draw: st.DrawFn) -> bytes:
     """A valid example report, loaded as data, with a few values deleted or replaced."""
     texts = example_texts()
     data = yaml.safe_load(draw(st.sampled_from(texts)))
     for _ in range(draw(st.integers(1, 4))):
-        paths = [p for p in _paths(data) if p]
+        paths = [p for p, _ in iter_paths(data) if p]
         path = draw(st.sampled_from(paths))
         parent: Any = data
         for part in path[:-1]:

@@ -225,13 +225,18 @@ def _print_json(outcomes: Sequence[Outcome], errors: int, warnings: int, out: Te
 
 
 def _settings(args: argparse.Namespace) -> tuple[Config, Path, list[str]]:
+    """The flags of this command merged over the config file, checked once (config.py)."""
     from .config import load_config
 
-    config = load_config()
-    outdir = Path(args.output) if getattr(args, "output", None) else config.output
-    fmt = getattr(args, "format", None)
-    formats = [f.strip() for f in fmt.split(",") if f.strip()] if fmt else list(config.formats)
-    return config, outdir, formats
+    flags = {
+        "output": getattr(args, "output", None),
+        "formats": getattr(args, "format", None),
+        "templates": getattr(args, "templates", None),
+        "reference_docx": getattr(args, "reference_docx", None),
+        "jobs": getattr(args, "jobs", None),
+    }
+    config = load_config(flags=flags)
+    return config, config.output, list(config.formats)
 
 
 def _targets(
@@ -251,14 +256,8 @@ def _build(args: argparse.Namespace) -> int:
 
     config, outdir, formats = _settings(args)
     targets = _targets(args, config, outdir, formats)
-    options = RenderOptions(
-        templates=_existing_dir(args.templates, "--templates") or config.templates,
-        reference_docx=_existing_file(args.reference_docx, "--reference-docx")
-        or config.reference_docx,
-    )
-    jobs = args.jobs or config.jobs or os.cpu_count() or 1
-    if jobs < 1:
-        raise UsageError("-j 应为正整数")
+    options = RenderOptions(templates=config.templates, reference_docx=config.reference_docx)
+    jobs = config.jobs or os.cpu_count() or 1
     show = _Progress(len(targets), quiet=args.quiet, verbose=args.verbose)
     summary = build(
         targets, outdir, options, strict=args.strict, force=args.force, jobs=jobs, progress=show
@@ -358,24 +357,6 @@ def _new(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
-
-
-def _existing_dir(value: str | None, option: str) -> Path | None:
-    if value is None:
-        return None
-    path = Path(value)
-    if not path.is_dir():
-        raise UsageError(f"{option} {value}: 目录不存在")
-    return path
-
-
-def _existing_file(value: str | None, option: str) -> Path | None:
-    if value is None:
-        return None
-    path = Path(value)
-    if not path.is_file():
-        raise UsageError(f"{option} {value}: 文件不存在")
-    return path
 
 
 def _schema(args: argparse.Namespace) -> int:

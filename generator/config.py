@@ -3,11 +3,18 @@
 A reports repository configures nianbao in ``nianbao.toml`` or in ``[tool.nianbao]``
 of ``pyproject.toml``, found in the current directory or the nearest parent, like
 git finds ``.git``.  Every setting has a default, so most repositories need none.
-Paths in the file are relative to the file.
+Paths in the file are relative to the file; paths given as flags are relative to
+the current directory.
+
+Flags are merged over the file first and the result is checked once, by
+:func:`_check`, whatever each value came from.  So ``reference_docx = "nope.docx"``
+in the file and ``--reference-docx nope.docx`` fail the same way, and the message
+names where the value came from (the file and key, or the flag).
 """
 
 from __future__ import annotations
 
+import enum
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,13 +23,49 @@ from typing import Any
 
 from .errors import UsageError
 
-__all__ = ["Config", "load_config"]
+__all__ = ["Config", "Origin", "load_config"]
 
-_KEYS = {"source", "output", "formats", "templates", "reference_docx", "jobs"}
+_DEFAULTS: dict[str, Any] = {
+    "source": "reports",
+    "output": "build",
+    "formats": ["docx", "html", "md"],
+    "templates": None,
+    "reference_docx": None,
+    "jobs": None,
+}
+_FLAGS = {
+    "source": "source",
+    "output": "-o/--output",
+    "formats": "-f/--format",
+    "templates": "--templates",
+    "reference_docx": "--reference-docx",
+    "jobs": "-j/--jobs",
+}
+
+
+class Origin(enum.Enum):
+    """Where a setting's value came from (like Click's ``ParameterSource``)."""
+
+    DEFAULT = "default"
+    FILE = "file"
+    FLAG = "flag"
+
+
+@dataclass(frozen=True, slots=True)
+class _Setting:
+    key: str
+    value: Any
+    origin: Origin
+    base: Path
+    """What a relative path is relative to: the config file's folder, or the cwd."""
+    where: str
+    """How messages name the value: ``nianbao.toml: reference_docx`` or ``--reference-docx``."""
 
 
 @dataclass(frozen=True, slots=True)
 class Config:
+    """The checked settings of one command run: every path exists where it must."""
+
     root: Path
     source: Path
     output: Path
@@ -31,6 +74,8 @@ class Config:
     reference_docx: Path | None = None
     jobs: int | None = None
     file: Path | None = field(default=None)
+    origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
+    """Where each setting came from, for tools that want to tell flags from the file."""
 
     @property
     def schema_file(self) -> Path:
@@ -63,43 +108,84 @@ def _read(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: 无法读取配置文件（{exc.strerror}）") from None
 
 
-def load_config(cwd: Path | None = None) -> Config:
-    """The settings in force in ``cwd``: from the nearest config file, or the defaults."""
+def load_config(cwd: Path | None = None, flags: Mapping[str, Any] | None = None) -> Config:
+    """The settings in force in ``cwd``: flags over the nearest config file over the defaults.
+
+    ``flags`` maps setting names to what the command line gave (None: not given);
+    ``formats`` may be a comma-separated string there, as typed after ``-f``.
+    """
     here = (cwd or Path.cwd()).resolve()
     file, raw = _find(here)
     root = file.parent if file else here
-    unknown = set(raw) - _KEYS
+    unknown = set(raw) - set(_DEFAULTS)
     if unknown:
         raise UsageError(
-            f"{file}: 未知的配置项 {', '.join(sorted(unknown))}（可用：{', '.join(sorted(_KEYS))}）"
+            f"{file}: 未知的配置项 {', '.join(sorted(unknown))}"
+            f"（可用：{', '.join(sorted(_DEFAULTS))}）"
         )
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    settings: dict[str, _Setting] = {}
+    for key, default in _DEFAULTS.items():
+        if key in given:
+            settings[key] = _Setting(key, given[key], Origin.FLAG, here, _FLAGS[key])
+        elif key in raw:
+            settings[key] = _Setting(key, raw[key], Origin.FILE, root, f"{file}: 配置项 {key}")
+        else:
+            settings[key] = _Setting(key, default, Origin.DEFAULT, root, key)
+    return _check(settings, root, file)
 
-    def path(key: str, default: str | None) -> Path | None:
-        value = raw.get(key, default)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise UsageError(f"{file}: 配置项 {key} 应为路径文本")
-        return root / value
 
-    formats = raw.get("formats", ["docx", "html", "md"])
-    if isinstance(formats, str):
-        formats = [f.strip() for f in formats.split(",")]
-    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
-        raise UsageError(f'{file}: 配置项 formats 应为列表，如 ["docx", "html", "md"]')
-    jobs = raw.get("jobs")
-    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
-        raise UsageError(f"{file}: 配置项 jobs 应为正整数")
-    source = path("source", "reports")
-    output = path("output", "build")
-    assert source is not None and output is not None
+def _check(settings: Mapping[str, _Setting], root: Path, file: Path | None) -> Config:
+    """The one validation of the merged settings, whatever their origin."""
     return Config(
         root=root,
-        source=source,
-        output=output,
-        formats=tuple(formats),
-        templates=path("templates", None),
-        reference_docx=path("reference_docx", None),
-        jobs=jobs,
+        source=_path(settings["source"]) or root / "reports",
+        output=_path(settings["output"]) or root / "build",
+        formats=_formats(settings["formats"]),
+        templates=_existing(settings["templates"], Path.is_dir, "目录不存在"),
+        reference_docx=_existing(settings["reference_docx"], Path.is_file, "文件不存在"),
+        jobs=_jobs(settings["jobs"]),
         file=file,
+        origins={k: s.origin for k, s in settings.items()},
     )
+
+
+def _path(s: _Setting) -> Path | None:
+    if s.value is None:
+        return None
+    if not isinstance(s.value, str) or not s.value:
+        raise UsageError(f"{s.where} 应为路径文本")
+    return s.base / s.value
+
+
+def _existing(s: _Setting, test: Any, problem: str) -> Path | None:
+    path = _path(s)
+    if path is not None and not test(path):
+        raise UsageError(f"{s.where} {s.value}: {problem}")
+    return path
+
+
+def _formats(s: _Setting) -> tuple[str, ...]:
+    from .render import FORMATS  # light: no renderer is imported
+
+    value = s.value
+    if isinstance(value, str):
+        value = [f.strip() for f in value.split(",") if f.strip()]
+    if not isinstance(value, list) or not all(isinstance(f, str) for f in value):
+        raise UsageError(f'{s.where} 应为列表，如 ["docx", "html", "md"]')
+    unknown = [f for f in value if f not in FORMATS]
+    if unknown or not value:
+        raise UsageError(
+            f"{s.where}: 未知的输出格式：{', '.join(unknown) or '（空）'}"
+            f"（可选：{', '.join(FORMATS)}）"
+        )
+    return tuple(value)
+
+
+def _jobs(s: _Setting) -> int | None:
+    # bool is an int in Python: ``jobs = true`` must not mean one job.
+    if s.value is None:
+        return None
+    if isinstance(s.value, bool) or not isinstance(s.value, int) or s.value < 1:
+        raise UsageError(f"{s.where} 应为正整数")
+    return s.value

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Literal
 
 from .spec import Node, Table
+from .values import Value, format_value
 
 __all__ = ["Grid", "GridCell", "format_value", "table_grid"]
 
 CellKind = Literal["corner", "title", "column", "row", "stub", "value"]
 Scope = Literal["col", "colgroup", "row", "rowgroup"]
-Value = int | Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,18 +80,6 @@ class Grid:
             yield from (c for c in row if c.kind == "value")
 
 
-def format_value(value: Value, kind: str = "count") -> str:
-    """Counts as plain integers; amounts exactly as written (Decimal keeps the digits).
-
-    Signed changes (表二 2019 本年增/减) carry their sign, as reports print them: +3, -2, 0.
-    """
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if kind == "signed" and value > 0:
-        return f"+{value}"
-    return str(value)
-
-
 def table_grid(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
     """Lay out ``table`` with the figures in ``values`` (every cell path present)."""
     if table.layout == "blocks":
@@ -123,9 +110,7 @@ def _blocks(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
             cells = [GridCell(row.label, r, 0, kind="row")]
             col = 1
             for node, span in zip(block.columns, spans, strict=True):
-                path = (table.key, row.key or "") + (
-                    (node.key or "",) if len(block.columns) > 1 else ()
-                )
+                path = block.path(table.key, row, node)
                 cells.append(GridCell(_text(values, path, node), r, col, colspan=span, path=path))
                 col += span
             rows.append(tuple(cells))

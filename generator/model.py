@@ -16,8 +16,8 @@ from typing import Any
 
 from .layout import Grid, table_grid
 from .narrative import Block
-from .rules import Values, lookup, total
 from .spec import Format, Path, Section, Table
+from .values import Values, lookup, total
 
 __all__ = ["Report", "narrative_context"]
 

@@ -8,29 +8,17 @@ value the rule read, so the author can find the wrong cell.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from .errors import Diagnostic, label_path
-from .layout import format_value
 from .source import Source
-from .spec import Cell, Format, Path
+from .spec import Cell, CrossYearLink, Format, Path
+from .values import Value, Values, expected_from_last_year, format_value, lookup, total
 
+# Values and lookup live in values.py; they stay importable from here for validate.py.
 __all__ = ["Values", "check_cross_year", "check_sections", "check_sums", "compute_values", "lookup"]
-
-Value = int | Decimal
-Values = dict[Path, Value]
-
-
-def lookup(data: Any, path: Iterable[str]) -> Any:
-    """The value at ``path`` in loaded YAML data, or None when any level is missing."""
-    node = data
-    for part in path:
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
-    return node
 
 
 def _number(cell: Cell, raw: Any) -> Value:
@@ -66,14 +54,6 @@ def compute_values(fmt: Format, data: Mapping[str, Any]) -> Values:
     for path in fmt.cells:
         value(path)
     return values
-
-
-def total(numbers: Iterable[Value]) -> Value:
-    """Sum of counts (int) or amounts (Decimal), typed as such."""
-    result: Value = 0
-    for n in numbers:
-        result = result + n
-    return result
 
 
 def _part_label(fmt: Format, target: Path, operand: Path) -> str:
@@ -240,73 +220,39 @@ def check_cross_year(
 ) -> list[Diagnostic]:
     """Rules between this year's report and last year's (per format's ``cross_year``)."""
     out: list[Diagnostic] = []
-    prev_loc = previous.name
     for rule in fmt.cross_year:
-        this, prev = tuple(rule.this.split(".")), tuple(rule.previous.split("."))
-        if rule.kind == "carry":
-            pairs = [
-                (c.path, (*prev, *c.path[len(this) :]))
-                for c in fmt.cells.values()
-                if c.path[: len(this)] == this
-            ]
-            for here, there in pairs:
-                if there not in prev_values:
-                    continue
-                if values[here] == prev_values[there]:
-                    continue
-                out.append(
-                    Diagnostic(
-                        rule.severity,
-                        rule.id,
-                        source.locate(here),
-                        f"{rule.label}",
-                        labels=fmt.cells[here].labels,
-                        expected=f"{format_value(prev_values[there])}（{prev_loc} 的 "
-                        f"{_cell_labels(prev_fmt, there)}）",
-                        found=format_value(values[here]),
-                        related=(
-                            (previous.locate(there), f"上年 {_cell_labels(prev_fmt, there)}"),
-                        ),
-                    )
+        for link in rule.links:
+            expected = expected_from_last_year(link, values, prev_values)
+            if expected is None or values[link.here] == expected:
+                continue
+            there = _cell_labels(prev_fmt, link.there)
+            if rule.kind == "carry":
+                why = f"{format_value(expected)}（{previous.name} 的 {there}）"
+                hint = None
+            else:
+                why = f"{format_value(expected)}（{_roll_terms(link, values, prev_values)}）"
+                hint = "若有文件因其他原因失效或重新计数，请在叙述中说明"
+            out.append(
+                Diagnostic(
+                    rule.severity,
+                    rule.id,
+                    source.locate(link.here),
+                    rule.label,
+                    labels=fmt.cells[link.here].labels,
+                    expected=why,
+                    found=format_value(values[link.here]),
+                    hint=hint,
+                    related=((previous.locate(link.there), f"上年 {there}"),),
                 )
-        elif rule.kind == "roll_forward":
-            for row in rule.rows:
-                base = tuple(row.split("."))
-                here = (*base, rule.this)
-                there = (*base, rule.previous)
-                plus = (*base, rule.plus) if rule.plus else None
-                minus = (*base, rule.minus) if rule.minus else None
-                change = (*base, rule.previous_plus) if rule.previous_plus else None
-                if here not in values or there not in prev_values:
-                    continue
-                if change is not None and change not in prev_values:
-                    continue
-                expected = (
-                    prev_values[there]
-                    + (values[plus] if plus else 0)
-                    - (values[minus] if minus else 0)
-                    + (prev_values[change] if change else 0)
-                )
-                if values[here] == expected:
-                    continue
-                out.append(
-                    Diagnostic(
-                        rule.severity,
-                        rule.id,
-                        source.locate(here),
-                        rule.label,
-                        labels=fmt.cells[here].labels,
-                        expected=f"{format_value(expected)}"
-                        f"（上年 {format_value(prev_values[there])}"
-                        + (f" + {format_value(values[plus])}" if plus else "")
-                        + (f" − {format_value(values[minus])}" if minus else "")
-                        + (_signed_term(prev_values[change]) if change else "")
-                        + "）",
-                        found=format_value(values[here]),
-                        hint="若有文件因其他原因失效或重新计数，请在叙述中说明",
-                        related=(
-                            (previous.locate(there), f"上年 {_cell_labels(prev_fmt, there)}"),
-                        ),
-                    )
-                )
+            )
     return out
+
+
+def _roll_terms(link: CrossYearLink, values: Values, prev_values: Values) -> str:
+    """How a rolled-forward figure is made up: 上年 5 + 2 − 1."""
+    return (
+        f"上年 {format_value(prev_values[link.there])}"
+        + (f" + {format_value(values[link.plus])}" if link.plus else "")
+        + (f" − {format_value(values[link.minus])}" if link.minus else "")
+        + (_signed_term(prev_values[link.change]) if link.change else "")
+    )

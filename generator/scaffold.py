@@ -19,15 +19,15 @@ from typing import Any
 
 from .config import Config
 from .errors import InvalidReport, UsageError
-from .layout import format_value
 from .model import field_values, narrative_context
 from .output import write_atomic
 from .references import known_names
-from .rules import Values, compute_values, lookup
+from .rules import compute_values
 from .schema import validate_schema
 from .source import load
 from .spec import Field, Format, Node, Table, format_for_year
 from .validate import previous_path, select_format
+from .values import Values, expected_from_last_year, format_value, lookup
 
 __all__ = ["Created", "new_report", "scaffold_text"]
 
@@ -76,15 +76,16 @@ def scaffold_text(
     prev_name: str = "",
 ) -> str:
     """The YAML text of a new report, comments and all."""
-    carried = _carried(fmt, prev_values)
+    carried, what = _carried(fmt, prev_values)
     names = _known_names(fmt)
     w = _Writer()
     w.line(f"# yaml-language-server: $schema={Path(schema_ref).as_posix()}")
     name = (previous or {}).get("agency") or agency or "（机关名称）"
     w.line(f"# {fmt.report_title(str(name), year)}")
     if previous is not None:
-        w.line(f"# 由 nianbao new 依据 {prev_name} 生成：上年结转、现行有效件数已按上年数据填好，")
-        w.line("# 其余数字已清零；叙述沿用上年文字作为草稿，请逐段修改。")
+        filled = f"{'、'.join(what)}已按上年数据填好，" if what else ""
+        w.line(f"# 由 nianbao new 依据 {prev_name} 生成：{filled}")
+        w.line(f"# {'其余' if what else '各项'}数字已清零；叙述沿用上年文字作为草稿，请逐段修改。")
     else:
         w.line("# 由 nianbao new 生成的空白报告。没有的数字写 0 或不写；总计自动计算。")
     w.line(f"# 格式：{fmt.name}（{fmt.notice}）")
@@ -124,26 +125,25 @@ def _known_names(fmt: Format) -> set[str]:
     return set(known_names(narrative_context(fmt, meta, zeros, fields)))
 
 
-def _carried(fmt: Format, prev_values: Mapping[tuple[str, ...], Any]) -> dict[tuple[str, ...], Any]:
-    """Cells of the new report filled from last year's, per the format's cross-year rules."""
+def _carried(
+    fmt: Format, prev_values: Mapping[tuple[str, ...], Any]
+) -> tuple[dict[tuple[str, ...], Any], list[str]]:
+    """Cells of the new report filled from last year's, per the format's cross-year rules.
+
+    Also what was filled, as the tables call it, for the header: the 2021 format
+    carries 上年结转 and 现行有效件数, the 2019 format 上年结转 and 上一年项目数量.
+    """
     out: dict[tuple[str, ...], Any] = {}
+    what: list[str] = []
+    zeros = dict.fromkeys(fmt.cells, 0)  # this year's figures: nothing entered yet
     for rule in fmt.cross_year:
-        this, prev = tuple(rule.this.split(".")), tuple(rule.previous.split("."))
-        if rule.kind == "carry":
-            for path in fmt.cells:
-                if path[: len(this)] == this:
-                    there = (*prev, *path[len(this) :])
-                    if there in prev_values:
-                        out[path] = prev_values[there]
-        else:
-            for row in rule.rows:
-                base = tuple(row.split("."))
-                here, there = (*base, *this), (*base, *prev)
-                if here in fmt.cells and there in prev_values:
-                    out[here] = prev_values[there]
-                    if rule.previous_plus:
-                        out[here] += prev_values.get((*base, rule.previous_plus), 0)
-    return out
+        for link in rule.links:
+            value = expected_from_last_year(link, zeros, prev_values)
+            if value is not None:
+                out[link.here] = value
+                if rule.carries not in what:
+                    what.append(rule.carries)
+    return out, what
 
 
 class _Writer:
@@ -223,14 +223,14 @@ def _table(w: _Writer, table: Table, carried: Mapping[tuple[str, ...], Any]) -> 
                 assert row.key
                 if single:
                     col = block.columns[0]
-                    value = carried.get((table.key, row.key), 0)
+                    value = carried.get(block.path(table.key, row, col), 0)
                     w.line(
                         f"  {row.key}: {format_value(value)}",
                         f"{block.title} {row.label}（{col.label}）",
                     )
                 else:
                     vals = [
-                        (c.key or "", carried.get((table.key, row.key, c.key or ""), 0))
+                        (c.key or "", carried.get(block.path(table.key, row, c), 0))
                         for c in block.columns
                     ]
                     w.line(f"  {row.key}: {_row_text(vals)}", f"{block.title} {row.label}")

@@ -131,7 +131,7 @@ def _table(table: Table) -> dict[str, Any]:
         for block in table.blocks:
             for row in block.rows:
                 assert row.key
-                if len(block.columns) == 1:
+                if block.single:
                     col = block.columns[0]
                     props[row.key] = _value(col.value, row.label, f"{block.title}：{col.label}")
                 else:

@@ -10,6 +10,7 @@ other module knows a label.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -127,6 +128,15 @@ class Block:
     columns: tuple[Node, ...]
     rows: tuple[Node, ...]
 
+    @property
+    def single(self) -> bool:
+        """One value column: a row is a single number in the YAML, not a mapping."""
+        return len(self.columns) == 1
+
+    def path(self, table: str, row: Node, column: Node) -> Path:
+        """The YAML path of one cell: ``(table, row)``, plus the column unless ``single``."""
+        return (table, row.key or "") + (() if self.single else (column.key or "",))
+
 
 @dataclass(frozen=True, slots=True)
 class Equation:
@@ -194,18 +204,45 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
+class CrossYearLink:
+    """One cell a cross-year rule reads: this year's ``here`` against last year's ``there``.
+
+    ``plus`` and ``minus`` are this year's cells added and taken away, ``change`` is
+    last year's cell added on top (``values.expected_from_last_year`` does the sum).
+    """
+
+    here: Path
+    there: Path
+    plus: Path | None = None
+    minus: Path | None = None
+    change: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class CrossYearRule:
+    """A rule between this year's report and last year's (``cross_year:`` of a format).
+
+    ``carry`` copies a whole row (二、上年结转 from last year's 四、结转下年度继续办理);
+    ``roll_forward`` checks a running count in each of ``rows`` (现行有效件数: last
+    year's plus this year's 制发 minus 废止).  The paths are parsed when the format
+    loads, and ``links`` lists every cell the rule reads, in table order, so the rules
+    and ``nianbao new`` never take the format data apart themselves.
+    """
+
     id: str
     label: str
     kind: Literal["carry", "roll_forward"]
     severity: Literal["error", "warning"]
-    this: str
-    previous: str
-    rows: tuple[str, ...] = ()
+    this: Path
+    previous: Path
+    rows: tuple[Path, ...] = ()
     plus: str | None = None
     minus: str | None = None
     previous_plus: str | None = None
     """For counts that roll over: last year's figure plus last year's change."""
+    links: tuple[CrossYearLink, ...] = field(default=(), compare=False)
+    carries: str = ""
+    """What the rule fills in next year's file, as the table calls it (上年结转, 现行有效件数)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,11 +323,8 @@ def _table(key: str, raw: Mapping[str, Any]) -> Table:
         for b in blocks:
             for row in b.rows:
                 for col in b.columns:
-                    path = (key, row.key or "") + ((col.key or "",) if len(b.columns) > 1 else ())
-                    labels = (raw["number"], row.label) + (
-                        (col.label,) if len(b.columns) > 1 else ()
-                    )
-                    cells.append(Cell(path, labels, col.value, col.unit))
+                    labels = (raw["number"], row.label) + (() if b.single else (col.label,))
+                    cells.append(Cell(b.path(key, row, col), labels, col.value, col.unit))
         return Table(
             key=key,
             number=raw["number"],
@@ -375,11 +409,8 @@ def _format(raw: Mapping[str, Any]) -> Format:
         for s in raw["sections"]
     )
     tables = {k: _table(k, t) for k, t in raw["tables"].items()}
-    cross = tuple(
-        CrossYearRule(**{**r, "rows": tuple(r.get("rows", ()))})
-        for r in raw.get("cross_year", ())
-        if not r.get("drop")
-    )
+    cells = {c.path: c for t in tables.values() for c in t.cells}
+    cross = tuple(_cross_year(r, cells) for r in raw.get("cross_year", ()) if not r.get("drop"))
     return Format(
         id=str(raw["id"]),
         name=raw["name"],
@@ -392,7 +423,49 @@ def _format(raw: Mapping[str, Any]) -> Format:
         tables=tables,
         cross_year=cross,
         narrative_checks=tuple(raw.get("narrative_checks", ())),
-        cells={c.path: c for t in tables.values() for c in t.cells},
+        cells=cells,
+    )
+
+
+def _dotted(text: str) -> Path:
+    return tuple(text.split("."))
+
+
+_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)")
+"""The numbering in front of a row label (二、, （三）, 4.): not part of the name."""
+
+
+def _cross_year(raw: Mapping[str, Any], cells: Mapping[Path, Cell]) -> CrossYearRule:
+    this, previous = _dotted(raw["this"]), _dotted(raw["previous"])
+    rows = tuple(_dotted(r) for r in raw.get("rows", ()))
+    links: list[CrossYearLink] = []
+    if raw["kind"] == "carry":
+        links = [
+            CrossYearLink(p, (*previous, *p[len(this) :])) for p in cells if p[: len(this)] == this
+        ]
+        level = len(this) - 1
+    else:
+
+        def at(base: Path, key: str | None) -> Path | None:
+            return (*base, key) if key else None
+
+        for base in rows:
+            here = (*base, *this)
+            if here in cells:
+                links.append(
+                    CrossYearLink(
+                        here,
+                        (*base, *previous),
+                        at(base, raw.get("plus")),
+                        at(base, raw.get("minus")),
+                        at(base, raw.get("previous_plus")),
+                    )
+                )
+        level = -1
+    carries = _ORDINAL.sub("", cells[links[0].here].labels[level]) if links else ""
+    fields = {k: v for k, v in raw.items() if k not in ("this", "previous", "rows")}
+    return CrossYearRule(
+        **fields, this=this, previous=previous, rows=rows, links=tuple(links), carries=carries
     )
 
 

@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("new", help="新建一年的报告（有上年报告则据此生成）")
     n.add_argument("path", metavar="PATH", help="新文件，如 reports/某局/2025.yaml")
-    n.add_argument("--agency", help="机关名称（没有上年报告时使用）")
+    n.add_argument("--agency", help="机关全称（没有上年报告时使用）")
 
     s = sub.add_parser("schema", help="输出报告 YAML 的 JSON Schema")
     s.add_argument("-o", "--output", metavar="FILE", help="写入文件而不是标准输出")

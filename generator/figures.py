@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
-from typing import Any, Final, TypeAlias
+from typing import Final, TypeAlias
 
 from .errors import Diagnostic, Location, label_path
 from .narrative import _AUTOLINK, _PUNCT
 from .references import _at
-from .spec import Format
+from .spec import Format, NarrativeCheck
 
 __all__ = ["NarrativeCheck", "check_figures", "load_checks"]
 
@@ -31,71 +30,9 @@ _SENTENCE_END = re.compile(r"[。；;！？!?\n]")
 _QUOTE_MAX: Final = 60
 
 
-@dataclass(frozen=True, slots=True)
-class NarrativeCheck:
-    """One ``narrative_checks`` entry of a format, compiled.
-
-    The written number must equal the sum of one of ``alternatives``; with
-    ``percent_of`` it is a percentage of that sum over the ``percent_of`` sum; with
-    ``expect_zero`` the pattern has no number and claims those cells are all 0.
-    """
-
-    id: str
-    label: str
-    regex: re.Pattern[str]
-    alternatives: tuple[tuple[CellPath, ...], ...] = ()
-    percent_of: tuple[CellPath, ...] = ()
-    expect_zero: tuple[CellPath, ...] = ()
-    hint: str | None = None
-
-
 def load_checks(fmt: Format) -> tuple[NarrativeCheck, ...]:
-    """Compile a format's ``narrative_checks``; a bad entry is a bug in the format file."""
-    if fmt.id not in _CHECKS:
-        _CHECKS[fmt.id] = tuple(_compile_check(raw, fmt) for raw in fmt.narrative_checks)
-    return _CHECKS[fmt.id]
-
-
-_CHECKS: dict[str, tuple[NarrativeCheck, ...]] = {}
-"""Compiled once per format and process: they are the same for every report."""
-
-
-def _compile_check(raw: Mapping[str, Any], fmt: Format) -> NarrativeCheck:
-    cid = str(raw["id"])
-
-    def cells(names: list[str]) -> tuple[CellPath, ...]:
-        # A group row names the sum of its sub-rows: applications.withheld.total is every
-        # （三）不予公开 sub-row's 总计, in whichever format has that group.
-        paths: list[CellPath] = []
-        for name in names:
-            p = tuple(str(name).split("."))
-            found = (
-                [p]
-                if p in fmt.cells
-                else [c for c in fmt.cells if c[: len(p) - 1] == p[:-1] and c[-1] == p[-1]]
-            )
-            if not found:
-                raise ValueError(f"narrative_checks {cid}: 表中没有单元格 {name}")
-            paths.extend(found)
-        return tuple(paths)
-
-    units = "|".join(re.escape(str(u)) for u in raw.get("units", ()))
-    regex = re.compile(str(raw["pattern"]) + (rf"\s*(?:{units})" if units else ""))
-    check = NarrativeCheck(
-        id=cid,
-        label=str(raw["label"]),
-        regex=regex,
-        alternatives=tuple(cells(a) for a in raw.get("any_of", ()))
-        or ((cells(raw["cells"]),) if "cells" in raw else ()),
-        percent_of=cells(raw.get("percent_of", [])),
-        expect_zero=cells(raw.get("expect_zero", [])),
-        hint=raw.get("hint"),
-    )
-    if regex.groups != (0 if check.expect_zero else 1) or not (
-        check.alternatives or check.expect_zero
-    ):
-        raise ValueError(f"narrative_checks {cid}: 模式的捕获组或单元格声明不正确")
-    return check
+    """The format's ``narrative_checks``, compiled (and checked) when the format loaded."""
+    return fmt.narrative_checks
 
 
 def check_figures(

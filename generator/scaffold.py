@@ -47,7 +47,7 @@ def new_report(path: Path, config: Config, agency: str | None = None) -> Created
     year = int(path.stem)
     fmt = format_for_year(year)
     if fmt is None:
-        raise UsageError(f"{year} 年没有适用的年度报告格式")
+        raise UsageError(f"没有适用于 {year} 年的年报格式")
     prev_path = previous_path(path, year)
     previous: dict[str, Any] | None = None
     prev_values: Mapping[tuple[str, ...], Any] = {}
@@ -80,7 +80,7 @@ def scaffold_text(
     names = _known_names(fmt)
     w = _Writer()
     w.line(f"# yaml-language-server: $schema={Path(schema_ref).as_posix()}")
-    name = (previous or {}).get("agency") or agency or "（机关名称）"
+    name = (previous or {}).get("agency") or agency or f"（{fmt.meta_label('agency')}）"
     w.line(f"# {fmt.report_title(str(name), year)}")
     if previous is not None:
         filled = f"{'、'.join(what)}已按上年数据填好，" if what else ""

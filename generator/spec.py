@@ -21,10 +21,13 @@ import yaml
 __all__ = [
     "Block",
     "Cell",
+    "CrossYearLink",
     "CrossYearRule",
     "Equation",
     "Field",
     "Format",
+    "FormatDataError",
+    "NarrativeCheck",
     "Node",
     "Part",
     "Section",
@@ -34,6 +37,7 @@ __all__ = [
     "all_formats",
     "format_for_year",
     "get_format",
+    "load_format",
 ]
 
 ValueKind = Literal["count", "signed", "amount", "text", "year", "date", "url", "format"]
@@ -246,6 +250,24 @@ class CrossYearRule:
 
 
 @dataclass(frozen=True, slots=True)
+class NarrativeCheck:
+    """One ``narrative_checks`` entry of a format, compiled.
+
+    The written number must equal the sum of one of ``alternatives``; with
+    ``percent_of`` it is a percentage of that sum over the ``percent_of`` sum; with
+    ``expect_zero`` the pattern has no number and claims those cells are all 0.
+    """
+
+    id: str
+    label: str
+    regex: re.Pattern[str]
+    alternatives: tuple[tuple[Path, ...], ...] = ()
+    percent_of: tuple[Path, ...] = ()
+    expect_zero: tuple[Path, ...] = ()
+    hint: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Format:
     id: str
     name: str
@@ -257,12 +279,17 @@ class Format:
     sections: tuple[Section, ...]
     tables: Mapping[str, Table]
     cross_year: tuple[CrossYearRule, ...]
-    narrative_checks: tuple[Mapping[str, Any], ...] = ()
+    narrative_checks: tuple[NarrativeCheck, ...] = ()
+    """The figures a narrative states, compiled at load: a broken pattern fails there."""
     cells: Mapping[Path, Cell] = field(default_factory=dict, compare=False)
     """Every table cell of the format by its YAML path, in table order."""
 
     def covers(self, year: int) -> bool:
         return year >= self.first_year and (self.last_year is None or year <= self.last_year)
+
+    def meta_label(self, key: str) -> str:
+        """The label of a metadata field (机关名称 for ``agency``): messages name fields by it."""
+        return next(f.label for f in self.meta if f.key == key)
 
     def report_title(self, agency: str, year: int) -> str:
         return self.title.format(agency=agency, year=year)
@@ -367,8 +394,8 @@ def _table(key: str, raw: Mapping[str, Any]) -> Table:
         Equation(
             id=e["id"],
             label=e["label"],
-            left=tuple(tuple(p.split(".")) for p in e["left"]),
-            right=tuple(tuple(p.split(".")) for p in e["right"]),
+            left=tuple(_dotted(p) for p in e["left"]),
+            right=tuple(_dotted(p) for p in e["right"]),
         )
         for e in raw.get("equations", ())
     )
@@ -396,7 +423,8 @@ def _field(raw: Mapping[str, Any]) -> Field:
     return Field(**raw)
 
 
-def _format(raw: Mapping[str, Any]) -> Format:
+def load_format(raw: Mapping[str, Any]) -> Format:
+    """A format from its data (``extends`` already resolved); FormatDataError if it is broken."""
     sections = tuple(
         Section(
             key=s["key"],
@@ -422,7 +450,7 @@ def _format(raw: Mapping[str, Any]) -> Format:
         sections=sections,
         tables=tables,
         cross_year=cross,
-        narrative_checks=tuple(raw.get("narrative_checks", ())),
+        narrative_checks=tuple(_narrative_check(c, cells) for c in raw.get("narrative_checks", ())),
         cells=cells,
     )
 
@@ -467,6 +495,51 @@ def _cross_year(raw: Mapping[str, Any], cells: Mapping[Path, Cell]) -> CrossYear
     return CrossYearRule(
         **fields, this=this, previous=previous, rows=rows, links=tuple(links), carries=carries
     )
+
+
+class FormatDataError(ValueError):
+    """The format data contradicts itself: a bug in ``generator/formats``, found at load."""
+
+
+def _narrative_check(raw: Mapping[str, Any], cells: Mapping[Path, Cell]) -> NarrativeCheck:
+    cid = str(raw["id"])
+
+    def paths(names: list[str]) -> tuple[Path, ...]:
+        # A group row names the sum of its sub-rows: applications.withheld.total is every
+        # （三）不予公开 sub-row's 总计, in whichever format has that group.
+        found: list[Path] = []
+        for name in names:
+            p = _dotted(str(name))
+            matches = (
+                [p]
+                if p in cells
+                else [c for c in cells if c[: len(p) - 1] == p[:-1] and c[-1] == p[-1]]
+            )
+            if not matches:
+                raise FormatDataError(f"narrative_checks {cid}: 表中没有单元格 {name}")
+            found.extend(matches)
+        return tuple(found)
+
+    units = "|".join(re.escape(str(u)) for u in raw.get("units", ()))
+    try:
+        regex = re.compile(str(raw["pattern"]) + (rf"\s*(?:{units})" if units else ""))
+    except re.error as exc:
+        raise FormatDataError(f"narrative_checks {cid}: 模式有误（{exc}）") from None
+    check = NarrativeCheck(
+        id=cid,
+        label=str(raw["label"]),
+        regex=regex,
+        alternatives=tuple(paths(a) for a in raw.get("any_of", ()))
+        or ((paths(raw["cells"]),) if "cells" in raw else ()),
+        percent_of=paths(raw.get("percent_of", [])),
+        expect_zero=paths(raw.get("expect_zero", [])),
+        hint=raw.get("hint"),
+    )
+    if regex.groups != (0 if check.expect_zero else 1) or not (
+        check.alternatives or check.expect_zero
+    ):
+        raise FormatDataError(f"narrative_checks {cid}: 模式的捕获组或单元格声明不正确")
+    return check
 
 
 def _identity(item: Any) -> Any:
@@ -538,7 +611,7 @@ def _raw_formats() -> dict[str, dict[str, Any]]:
 @functools.cache
 def all_formats() -> dict[str, Format]:
     """Every known format by id, oldest first."""
-    fmts = [_format(r) for r in _raw_formats().values()]
+    fmts = [load_format(r) for r in _raw_formats().values()]
     return {f.id: f for f in sorted(fmts, key=lambda f: f.first_year)}
 
 

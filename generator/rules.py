@@ -8,13 +8,14 @@ value the rule read, so the author can find the wrong cell.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .errors import Diagnostic, label_path
+from .errors import Diagnostic, Location, Severity, label_path
 from .source import Source
-from .spec import Cell, CrossYearLink, Format, Path
+from .spec import Cell, CrossYearLink, Equation, Format, Path, Table
 from .values import Value, Values, expected_from_last_year, format_value, lookup, total
 
 # Values and lookup live in values.py; they stay importable from here for validate.py.
@@ -66,74 +67,118 @@ def _cell_labels(fmt: Format, path: Path) -> str:
     return label_path(fmt.cells[path].labels)
 
 
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    """One report's figures, and how a finding about one of its cells is told."""
+
+    fmt: Format
+    source: Source
+    values: Values
+
+    def finding(
+        self,
+        severity: Severity,
+        code: str,
+        path: Path,
+        message: str,
+        *,
+        expected: str,
+        hint: str | None = None,
+        related: tuple[tuple[Location, str], ...] = (),
+    ) -> Diagnostic:
+        """A diagnostic at the cell ``path``, labelled as the table labels it."""
+        return Diagnostic(
+            severity,
+            code,
+            self.source.locate(path),
+            message,
+            labels=self.fmt.cells[path].labels,
+            expected=expected,
+            found=format_value(self.values[path]),
+            hint=hint,
+            related=related,
+        )
+
+    def written(self, paths: Iterable[Path]) -> tuple[tuple[Location, str], ...]:
+        """Where each written cell among ``paths`` is, with its label and value."""
+        return tuple(
+            (self.source.locate(p), f"{_cell_labels(self.fmt, p)} = {format_value(self.values[p])}")
+            for p in paths
+            if self.source.written(p)
+        )
+
+
 def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
     """Written totals against their parts, and the per-column equations (表三 一+二=三+四)."""
+    figures = _Figures(fmt, source, values)
     out: list[Diagnostic] = []
     for table in fmt.tables.values():
-        broken: set[str] = set()
-        for rule in table.sums:
-            if not source.written(rule.target):
-                continue
-            expected = total(values[p] for p in rule.operands)
-            found = values[rule.target]
-            if found == expected:
-                continue
-            broken.add(rule.target[-1])
-            related = tuple(
-                (source.locate(p), f"{_cell_labels(fmt, p)} = {format_value(values[p])}")
-                for p in rule.operands
-                if source.written(p)
-            )
-            parts = "、".join(_part_label(fmt, rule.target, p) for p in rule.operands[:3])
-            more = "等" if len(rule.operands) > 3 else ""
-            out.append(
-                Diagnostic(
-                    "error",
-                    rule.id,
-                    source.locate(rule.target),
-                    f"合计数与各项之和不符（{parts}{more}共 {len(rule.operands)} 项之和）",
-                    labels=fmt.cells[rule.target].labels,
-                    expected=format_value(expected),
-                    found=format_value(found),
-                    hint="删去这个合计数即可自动计算；若各项有误，请改正各项",
-                    related=related,
-                )
-            )
+        found, broken = _sum_rules(figures, table)
+        out.extend(found)
+        # A column holding a wrong written total would only echo that error here.
         for eq in table.equations:
-            # A column holding a wrong written total would only echo that error here.
-            out.extend(_equation(fmt, source, values, table.key, eq, skip=broken))
-        for check in table.checks:
-            for row in check.rows:
-                here, bound = (table.key, row, check.cell), (table.key, row, check.bound)
-                if values[here] >= values[bound]:
-                    continue
-                out.append(
-                    Diagnostic(
-                        check.severity,
-                        check.id,
-                        source.locate(here),
-                        check.label,
-                        labels=fmt.cells[here].labels,
-                        expected=f"不少于 {format_value(values[bound])}"
-                        f"（{fmt.cells[bound].labels[-1]}）",
-                        found=format_value(values[here]),
-                        related=((source.locate(bound), _cell_labels(fmt, bound)),),
-                    )
-                )
+            out.extend(_equation(figures, table, eq, skip=broken))
+        out.extend(_table_checks(figures, table))
     return out
 
 
-def _equation(
-    fmt: Format, source: Source, values: Values, table_key: str, eq: Any, skip: set[str]
-) -> list[Diagnostic]:
+def _sum_rules(figures: _Figures, table: Table) -> tuple[list[Diagnostic], set[str]]:
+    """Findings about written totals, and the keys of the columns whose total is wrong."""
+    fmt, values = figures.fmt, figures.values
     out: list[Diagnostic] = []
-    table = fmt.tables[table_key]
+    broken: set[str] = set()
+    for rule in table.sums:
+        expected = total(values[p] for p in rule.operands)
+        if not figures.source.written(rule.target) or values[rule.target] == expected:
+            continue
+        broken.add(rule.target[-1])
+        parts = "、".join(_part_label(fmt, rule.target, p) for p in rule.operands[:3])
+        more = "等" if len(rule.operands) > 3 else ""
+        out.append(
+            figures.finding(
+                "error",
+                rule.id,
+                rule.target,
+                f"合计数与各项之和不符（{parts}{more}共 {len(rule.operands)} 项之和）",
+                expected=format_value(expected),
+                hint="删去这个合计数即可自动计算；若各项有误，请改正各项",
+                related=figures.written(rule.operands),
+            )
+        )
+    return out, broken
+
+
+def _table_checks(figures: _Figures, table: Table) -> list[Diagnostic]:
+    fmt, values = figures.fmt, figures.values
+    out: list[Diagnostic] = []
+    for check in table.checks:
+        for row in check.rows:
+            here, bound = (table.key, row, check.cell), (table.key, row, check.bound)
+            if values[here] >= values[bound]:
+                continue
+            out.append(
+                figures.finding(
+                    check.severity,
+                    check.id,
+                    here,
+                    check.label,
+                    expected=f"不少于 {format_value(values[bound])}"
+                    f"（{fmt.cells[bound].labels[-1]}）",
+                    related=((figures.source.locate(bound), _cell_labels(fmt, bound)),),
+                )
+            )
+    return out
+
+
+def _equation(figures: _Figures, table: Table, eq: Equation, skip: set[str]) -> list[Diagnostic]:
+    fmt, source, values = figures.fmt, figures.source, figures.values
+    out: list[Diagnostic] = []
     columns = [c.path[-1] for c in table.cells if c.path[1:-1] == eq.left[0]]
     for col in columns:
         if col in skip:
             continue
-        left = [(table_key, *row, col) for row in eq.left]
-        right = [(table_key, *row, col) for row in eq.right]
+        left = [(table.key, *row, col) for row in eq.left]
+        right = [(table.key, *row, col) for row in eq.right]
         lsum = total(values[p] for p in left)
         rsum = total(values[p] for p in right)
         if lsum == rsum:
@@ -156,11 +201,7 @@ def _equation(
                 labels=(table.number, fmt.cells[left[0]].labels[-1]),
                 expected=f"两边相等（{format_value(lsum)} = {format_value(rsum)}）",
                 found=f"相差 {format_value(lsum - rsum if lsum > rsum else rsum - lsum)}",
-                related=tuple(
-                    (source.locate(p), f"{_cell_labels(fmt, p)} = {format_value(values[p])}")
-                    for p in involved
-                    if source.written(p)
-                ),
+                related=figures.written(involved),
             )
         )
     return out
@@ -219,6 +260,7 @@ def check_cross_year(
     prev_values: Values,
 ) -> list[Diagnostic]:
     """Rules between this year's report and last year's (per format's ``cross_year``)."""
+    figures = _Figures(fmt, source, values)
     out: list[Diagnostic] = []
     for rule in fmt.cross_year:
         for link in rule.links:
@@ -228,24 +270,23 @@ def check_cross_year(
             there = _cell_labels(prev_fmt, link.there)
             if rule.kind == "carry":
                 why = f"{format_value(expected)}（{previous.name} 的 {there}）"
-                hint = None
             else:
                 why = f"{format_value(expected)}（{_roll_terms(link, values, prev_values)}）"
-                hint = "若有文件因其他原因失效或重新计数，请在叙述中说明"
             out.append(
-                Diagnostic(
+                figures.finding(
                     rule.severity,
                     rule.id,
-                    source.locate(link.here),
+                    link.here,
                     rule.label,
-                    labels=fmt.cells[link.here].labels,
                     expected=why,
-                    found=format_value(values[link.here]),
-                    hint=hint,
+                    hint=None if rule.kind == "carry" else _ROLL_HINT,
                     related=((previous.locate(link.there), f"上年 {there}"),),
                 )
             )
     return out
+
+
+_ROLL_HINT = "若有文件因其他原因失效或重新计数，请在叙述中说明"
 
 
 def _roll_terms(link: CrossYearLink, values: Values, prev_values: Values) -> str:

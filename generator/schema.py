@@ -14,6 +14,7 @@ import functools
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .errors import Diagnostic
+from .errors import Diagnostic, Location
 from .source import Source, _describe
 from .spec import Field, Format, Node, Table, all_formats
 
@@ -331,95 +332,107 @@ def _expected(sub: Mapping[str, Any]) -> str:
     return _EXPECTED.get(str(kind), "符合格式的值")
 
 
+@dataclass(frozen=True, slots=True)
+class _Problem:
+    """How one JSON Schema keyword's failure is told: its code, its message, which hints."""
+
+    code: str
+    message: str
+    trap_hint: bool = False
+    """Explain YAML traps (引号里的数字, 全角数字, yes/no …) for this kind of failure."""
+    other_format: bool = False
+    """Say so when the value would be right in the other format."""
+
+
+_PROBLEMS: dict[str, _Problem] = {
+    "type": _Problem("SCHEMA-TYPE", "类型不对", trap_hint=True, other_format=True),
+    "minimum": _Problem("SCHEMA-RANGE", "数值超出允许范围"),
+    "maximum": _Problem("SCHEMA-RANGE", "数值超出允许范围"),
+    "pattern": _Problem("SCHEMA-FORMAT", "写法不对", trap_hint=True),
+    "format": _Problem("SCHEMA-FORMAT", "写法不对", trap_hint=True),
+    "enum": _Problem("SCHEMA-ENUM", "不是允许的取值"),
+}
+"""The keywords whose failure is one diagnostic about the value itself."""
+
+
 def _diagnose(
     error: ValidationError, source: Source, schema: Mapping[str, Any], fmt: Format
 ) -> Iterator[Diagnostic]:
     path = tuple(error.absolute_path)
     labels = _labels(schema, path)
     sub = error.schema if isinstance(error.schema, Mapping) else {}
-    loc = source.locate(path)
-    found = _describe(error.instance)
-    hint = _trap_hint(error.instance, sub)
-    instance: Any = error.instance
     if error.validator == "additionalProperties":
-        allowed = sub.get("properties", {})
-        for key in instance:
-            if key in allowed:
-                continue
-            yield Diagnostic(
-                "error",
-                "SCHEMA-UNKNOWN",
-                source.locate((*path, key), key=True),
-                f"未知的字段 “{key}”",
-                labels=labels,
-                expected="可用的字段："
-                + "、".join(f"{k}（{v.get('title', k)}）" for k, v in allowed.items())
-                if len(allowed) <= 12
-                else f"{labels[-1] if labels else '此处'}下的字段之一",
-                found=f"“{key}”",
-                hint=_other_format(fmt, (*path, key)) or _did_you_mean(str(key), allowed),
-            )
+        yield from _unknown_keys(error.instance, sub, path, labels, source, fmt)
         return
     if error.validator == "required":
-        missing = [k for k in sub.get("required", []) if k not in instance]
-        props = sub.get("properties", {})
-        for key in missing:
-            title = props.get(key, {}).get("title", key)
-            yield Diagnostic(
-                "error",
-                "SCHEMA-REQUIRED",
-                loc,
-                f"缺少必填项 “{title}”（{key}）",
-                expected=f"{key}: {_expected(props.get(key, {}))}",
-                found="没有写",
-                labels=labels,
-            )
+        yield from _missing_keys(error.instance, sub, labels, source.locate(path))
         return
-    if error.validator == "type":
-        hint = _other_format(fmt, path, instance) or hint
-        yield Diagnostic(
-            "error",
-            "SCHEMA-TYPE",
-            loc,
-            "类型不对",
-            expected=_expected(sub),
-            found=found,
-            hint=hint,
-            labels=labels,
-        )
-    elif error.validator in ("minimum", "maximum"):
-        yield Diagnostic(
-            "error",
-            "SCHEMA-RANGE",
-            loc,
-            "数值超出允许范围",
-            expected=_expected(sub),
-            found=found,
-            labels=labels,
-        )
-    elif error.validator in ("pattern", "format"):
-        yield Diagnostic(
-            "error",
-            "SCHEMA-FORMAT",
-            loc,
-            "写法不对",
-            expected=_expected(sub),
-            found=found,
-            hint=hint,
-            labels=labels,
-        )
-    elif error.validator == "enum":
-        yield Diagnostic(
-            "error",
-            "SCHEMA-ENUM",
-            loc,
-            "不是允许的取值",
-            expected=_expected(sub),
-            found=found,
-            labels=labels,
+    loc, found = source.locate(path), _describe(error.instance)
+    problem = _PROBLEMS.get(str(error.validator))
+    if problem is None:
+        yield Diagnostic("error", "SCHEMA", loc, error.message, found=found, labels=labels)
+        return
+    hint = _other_format(fmt, path, error.instance) if problem.other_format else None
+    if hint is None and problem.trap_hint:
+        hint = _trap_hint(error.instance, sub)
+    yield Diagnostic(
+        "error",
+        problem.code,
+        loc,
+        problem.message,
+        expected=_expected(sub),
+        found=found,
+        hint=hint,
+        labels=labels,
+    )
+
+
+def _unknown_keys(
+    instance: Any,
+    sub: Mapping[str, Any],
+    path: tuple[Any, ...],
+    labels: tuple[str, ...],
+    source: Source,
+    fmt: Format,
+) -> Iterator[Diagnostic]:
+    allowed = sub.get("properties", {})
+    if len(allowed) <= 12:
+        expected = "可用的字段：" + "、".join(
+            f"{k}（{v.get('title', k)}）" for k, v in allowed.items()
         )
     else:
-        yield Diagnostic("error", "SCHEMA", loc, error.message, found=found, labels=labels)
+        expected = f"{labels[-1] if labels else '此处'}下的字段之一"
+    for key in instance:
+        if key in allowed:
+            continue
+        yield Diagnostic(
+            "error",
+            "SCHEMA-UNKNOWN",
+            source.locate((*path, key), key=True),
+            f"未知的字段 “{key}”",
+            labels=labels,
+            expected=expected,
+            found=f"“{key}”",
+            hint=_other_format(fmt, (*path, key)) or _did_you_mean(str(key), allowed),
+        )
+
+
+def _missing_keys(
+    instance: Any, sub: Mapping[str, Any], labels: tuple[str, ...], loc: Location
+) -> Iterator[Diagnostic]:
+    props = sub.get("properties", {})
+    for key in sub.get("required", []):
+        if key in instance:
+            continue
+        yield Diagnostic(
+            "error",
+            "SCHEMA-REQUIRED",
+            loc,
+            f"缺少必填项 “{props.get(key, {}).get('title', key)}”（{key}）",
+            expected=f"{key}: {_expected(props.get(key, {}))}",
+            found="没有写",
+            labels=labels,
+        )
 
 
 def _trap_hint(value: Any, sub: Mapping[str, Any]) -> str | None:

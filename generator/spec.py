@@ -336,35 +336,47 @@ def _sibling_sums(
 def _table(key: str, raw: Mapping[str, Any]) -> Table:
     sets = raw.get("column_sets", {})
     default = {"value": raw.get("value", "count"), "unit": raw.get("unit")}
+    if raw["layout"] == "blocks":
+        return _blocks_table(key, raw, sets, default)
+    return _cross_table(key, raw, sets, default)
+
+
+def _blocks_table(
+    key: str, raw: Mapping[str, Any], sets: Mapping[str, Any], default: Mapping[str, Any]
+) -> Table:
+    cells: list[Cell] = []
+    blocks = tuple(
+        Block(
+            title=b["title"],
+            columns=_nodes(b["columns"], sets, default),
+            rows=_nodes(b["rows"], sets, default),
+        )
+        for b in raw["blocks"]
+    )
+    for b in blocks:
+        for row in b.rows:
+            for col in b.columns:
+                labels = (raw["number"], row.label) + (() if b.single else (col.label,))
+                cells.append(Cell(b.path(key, row, col), labels, col.value, col.unit))
+    return Table(
+        key=key,
+        number=raw["number"],
+        caption=raw["caption"],
+        layout="blocks",
+        unit=raw.get("unit"),
+        blocks=blocks,
+        grid=raw["grid"],
+        stub=raw.get("stub"),
+        checks=_checks(raw),
+        cells=tuple(cells),
+    )
+
+
+def _cross_table(
+    key: str, raw: Mapping[str, Any], sets: Mapping[str, Any], default: Mapping[str, Any]
+) -> Table:
     cells: list[Cell] = []
     sums: list[SumRule] = []
-    if raw["layout"] == "blocks":
-        blocks = tuple(
-            Block(
-                title=b["title"],
-                columns=_nodes(b["columns"], sets, default),
-                rows=_nodes(b["rows"], sets, default),
-            )
-            for b in raw["blocks"]
-        )
-        for b in blocks:
-            for row in b.rows:
-                for col in b.columns:
-                    labels = (raw["number"], row.label) + (() if b.single else (col.label,))
-                    cells.append(Cell(b.path(key, row, col), labels, col.value, col.unit))
-        return Table(
-            key=key,
-            number=raw["number"],
-            caption=raw["caption"],
-            layout="blocks",
-            unit=raw.get("unit"),
-            blocks=blocks,
-            grid=raw["grid"],
-            stub=raw.get("stub"),
-            checks=_checks(raw),
-            cells=tuple(cells),
-        )
-
     columns = _nodes(raw["columns"], sets, default)
     rows = _nodes(raw.get("rows", ()), sets, default)
     row_leaves = [((), ())] if not rows else [(p, lab) for r in rows for _, p, lab in r.leaves()]

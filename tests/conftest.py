@@ -14,7 +14,6 @@ from generator.validate import check_file
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "reports"
 SEED = EXAMPLES / "shangqiu-gxj" / "2021.yaml"
-DATA = Path(__file__).resolve().parent / "data"
 
 MINIMAL = """\
 agency: 测试局

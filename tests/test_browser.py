@@ -8,9 +8,7 @@ when it is installed, to check that printing shows the title and the figures
 from __future__ import annotations
 
 import re
-import shutil
 import struct
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,40 +18,15 @@ from generator.model import Report
 from generator.render import RenderOptions
 from generator.render.html import RENDERER
 
+from .support import CHROMIUM, chromium, pdf_text
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
-CHROMIUM = shutil.which("chromium")
-PDFTOTEXT = shutil.which("pdftotext")
-TIMEOUT = 120
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH (apt install chromium)"),
 ]
-
-
-def chromium(tmp_path: Path, page: Path, *args: str) -> None:
-    """Run headless Chromium on ``page`` with an isolated, network-quiet profile."""
-    assert CHROMIUM is not None
-    subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--disable-component-update",
-            "--disable-sync",
-            "--hide-scrollbars",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            *args,
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=TIMEOUT,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -69,18 +42,6 @@ def pdf(page: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp / "2021.pdf"
     chromium(tmp, page, "--no-pdf-header-footer", f"--print-to-pdf={out}")
     return out
-
-
-def pdf_text(pdf: Path) -> str:
-    if PDFTOTEXT is None:
-        pytest.skip("pdftotext is not installed (apt install poppler-utils)")
-    done = subprocess.run(
-        [PDFTOTEXT, "-layout", "-enc", "UTF-8", str(pdf), "-"],
-        check=True,
-        capture_output=True,
-        timeout=TIMEOUT,
-    )
-    return done.stdout.decode("utf-8")
 
 
 def png_size(path: Path) -> tuple[int, int]:

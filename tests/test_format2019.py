@@ -24,10 +24,22 @@ from generator.spec import get_format
 from generator.validate import Outcome, check_file
 
 from .conftest import EXAMPLES, MINIMAL, report_of
-from .test_browser import CHROMIUM, chromium, pdf_text
-from .test_office import _squeezed, _text, _tools, to_pdf
-from .test_render_docx import Package, docx_table, grids
-from .test_render_html import expected_figures, figures, markdown_figures, parse
+from .support import (
+    CHROMIUM,
+    Package,
+    chromium,
+    docx_table,
+    expected_figures,
+    figures,
+    grids,
+    markdown_figures,
+    office_squeezed,
+    office_text,
+    office_tools,
+    parse,
+    pdf_text,
+    to_pdf,
+)
 
 Write = Callable[..., Path]
 
@@ -602,7 +614,7 @@ def assert_2020_tables_printed(report: Report, lines: list[str]) -> None:
 @pytest.fixture(scope="module")
 def office_pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """The 2020 report rendered to DOCX and converted to PDF by LibreOffice, as in test_office."""
-    tools = _tools()
+    tools = office_tools()
     work = tmp_path_factory.mktemp("office2019")
     docx = work / "2020.docx"
     docx.write_bytes(get_renderer("docx").render(report_of(Y2020), OPTIONS))
@@ -613,11 +625,11 @@ def office_pdf(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
 def test_libreoffice_shows_the_2019_tables(office_pdf: tuple[Path, dict[str, str]]) -> None:
     """LibreOffice's PDF of the 2020 DOCX has the 2019-only labels and every 表二 figure."""
     report = report_of(Y2020)
-    text = _squeezed(office_pdf)
+    text = office_squeezed(office_pdf)
     for label in LABELS_2019:
         assert label in text
     assert "1.申请人无正当理由逾期不补正" not in text
-    assert_2020_tables_printed(report, _text(office_pdf, "-layout").splitlines())
+    assert_2020_tables_printed(report, office_text(office_pdf, "-layout").splitlines())
 
 
 @pytest.mark.browser

@@ -13,7 +13,6 @@ whitespace removed.
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,63 +24,24 @@ from generator.model import Report
 from generator.render import RenderOptions
 from generator.render.docx import RENDERER
 
+from .support import office_squeezed, office_text, office_tools, to_pdf
+
 pytestmark = pytest.mark.office
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
-TIMEOUT = 120
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
-
-
-def _tools() -> dict[str, str]:
-    tools = {name: shutil.which(name) for name in ("soffice", "pdftotext", "pdfinfo")}
-    if tools["soffice"] is None:
-        pytest.skip("LibreOffice (soffice) not installed: apt-get install libreoffice-writer-nogui")
-    missing = [name for name, path in tools.items() if path is None]
-    if missing:
-        pytest.skip(f"poppler-utils not installed ({', '.join(missing)} missing)")
-    return {name: path for name, path in tools.items() if path is not None}
 
 
 @pytest.fixture(scope="module")
 def pdf(report: Report, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
     """The seed report rendered to DOCX and converted to PDF by LibreOffice."""
-    tools = _tools()
+    tools = office_tools()
     work = tmp_path_factory.mktemp("office")
     docx = work / "seed.docx"
     options = RenderOptions(timestamp=datetime(2000, 1, 1, tzinfo=UTC))
     docx.write_bytes(RENDERER.render(report, options))
     return to_pdf(docx, tools), tools
-
-
-def to_pdf(docx: Path, tools: dict[str, str]) -> Path:
-    """Convert with LibreOffice beside the DOCX, with a private profile and a timeout."""
-    profile = docx.parent / f"lo-profile-{docx.stem}"
-    command = [
-        tools["soffice"],
-        "--headless",
-        "--norestore",
-        f"-env:UserInstallation={profile.as_uri()}",
-        "--convert-to",
-        "pdf",
-        "--outdir",
-        str(docx.parent),
-        str(docx),
-    ]
-    subprocess.run(command, check=True, timeout=TIMEOUT, capture_output=True)
-    out = docx.with_suffix(".pdf")
-    assert out.is_file(), "LibreOffice wrote no PDF"
-    return out
-
-
-def _text(pdf: tuple[Path, dict[str, str]], *args: str) -> str:
-    path, tools = pdf
-    run = [tools["pdftotext"], *args, str(path), "-"]
-    return subprocess.run(run, check=True, capture_output=True, text=True).stdout
-
-
-def _squeezed(pdf: tuple[Path, dict[str, str]]) -> str:
-    return re.sub(r"\s+", "", _text(pdf, "-layout"))
 
 
 def test_pages_are_a4(pdf: tuple[Path, dict[str, str]]) -> None:
@@ -101,7 +61,7 @@ def test_pages_are_a4(pdf: tuple[Path, dict[str, str]]) -> None:
 
 def test_title_and_every_heading_appear(pdf: tuple[Path, dict[str, str]], report: Report) -> None:
     """The title and the six section headings are in the PDF's text, in order."""
-    text = _squeezed(pdf)
+    text = office_squeezed(pdf)
     position = text.index(report.title)
     for section in report.format.sections:
         position = text.index(section.heading, position)
@@ -111,7 +71,7 @@ def test_every_table_row_shows_its_figures(
     pdf: tuple[Path, dict[str, str]], report: Report
 ) -> None:
     """Each table row's figures appear, left to right, as the figures of one line of text."""
-    lines = [_NUMBER.findall(line) for line in _text(pdf, "-layout").splitlines()]
+    lines = [_NUMBER.findall(line) for line in office_text(pdf, "-layout").splitlines()]
     position = 0
     for _, table in report.sections():
         if table is None:
@@ -126,7 +86,7 @@ def test_every_table_row_shows_its_figures(
 
 def test_pages_are_numbered_with_dashes(pdf: tuple[Path, dict[str, str]]) -> None:
     """Page numbers read "— 1 —", "— 2 —" … on every page."""
-    pages = _text(pdf).split("\f")[:-1]
+    pages = office_text(pdf).split("\f")[:-1]
     assert len(pages) >= 2
     for number, page in enumerate(pages, start=1):
         assert re.search(rf"—\s*{number}\s*—", page), f"no page number on page {number}"

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from lxml import etree
 
 from generator import narrative
-from generator.layout import Grid, format_value, table_grid
+from generator.layout import Grid, format_value
 from generator.model import Report
 from generator.output import normalize_zip
 from generator.render import RenderOptions, get_renderer
@@ -31,115 +29,16 @@ from generator.render.docx import RENDERER
 from generator.source import loads
 from generator.validate import check_file, check_source
 
-from .test_render_html import random_reports
+from .support import NS, Package, Square, docx_table, grids, header_rows, random_reports, w
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "reports").rglob("*.yaml"))
 SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
 
-W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-NS = {
-    "w": W,
-    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
-    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "dcterms": "http://purl.org/dc/terms/",
-}
 OPTIONS = RenderOptions(timestamp=datetime(2000, 1, 1, tzinfo=UTC))
 
 
-def w(name: str) -> str:
-    return f"{{{W}}}{name}"
-
-
 # --------------------------------------------------------------------------- reading DOCX
-
-
-class Package:
-    """A rendered .docx opened as its XML parts."""
-
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-        self.zip = zipfile.ZipFile(io.BytesIO(data))
-
-    def xml(self, name: str) -> etree._Element:
-        return etree.fromstring(self.zip.read(name))
-
-    @property
-    def body(self) -> etree._Element:
-        return self.xml("word/document.xml").find("w:body", NS)
-
-    def paragraphs(self, style: str) -> list[str]:
-        """Texts of the top-level body paragraphs with paragraph style ``style``."""
-        return [
-            "".join(p.xpath(".//w:t/text()", namespaces=NS))
-            for p in self.body.findall("w:p", NS)
-            if p.xpath("string(w:pPr/w:pStyle/@w:val)", namespaces=NS) == style
-        ]
-
-    def tables(self) -> list[etree._Element]:
-        return self.body.findall("w:tbl", NS)
-
-    def style(self, style_id: str) -> etree._Element:
-        styles = self.xml("word/styles.xml")
-        (style,) = styles.xpath(f"w:style[@w:styleId='{style_id}']", namespaces=NS)
-        return style
-
-    def footer(self, kind: str) -> etree._Element:
-        """The footer part referenced by the body's ``w:footerReference`` of ``kind``."""
-        sect = self.body.find("w:sectPr", NS)
-        (rid,) = sect.xpath(f"w:footerReference[@w:type='{kind}']/@r:id", namespaces=NS)
-        rels = self.xml("word/_rels/document.xml.rels")
-        (target,) = rels.xpath(f"rel:Relationship[@Id='{rid}']/@Target", namespaces=NS)
-        return self.xml(f"word/{target}")
-
-
-@dataclass
-class Square:
-    """One drawn cell of a DOCX table, in grid coordinates like ``layout.GridCell``."""
-
-    row: int
-    col: int
-    rowspan: int
-    colspan: int
-    text: str
-
-
-def docx_table(tbl: etree._Element) -> tuple[dict[tuple[int, int], Square], dict]:
-    """Rebuild a ``w:tbl`` as a grid: cells by their top-left square, and each square's owner.
-
-    A ``w:vMerge`` continuation extends the cell above it in the same grid column;
-    a missing continuation (a covered square without its ``w:tc``) leaves a hole.
-    """
-    cells: dict[tuple[int, int], Square] = {}
-    owner: dict[tuple[int, int], tuple[int, int]] = {}
-    for r, tr in enumerate(tbl.findall("w:tr", NS)):
-        c = 0
-        for tc in tr.findall("w:tc", NS):
-            span = int(tc.xpath("string(w:tcPr/w:gridSpan/@w:val)", namespaces=NS) or 1)
-            vmerge = tc.find("w:tcPr/w:vMerge", NS)
-            if vmerge is not None and vmerge.get(w("val"), "continue") == "continue":
-                origin = owner[(r - 1, c)]
-                cell = cells[origin]
-                assert cell.colspan == span, f"continuation at {(r, c)} has another width"
-                cell.rowspan = r - cell.row + 1
-            else:
-                text = "".join(tc.xpath(".//w:t/text()", namespaces=NS))
-                cells[(r, c)] = Square(r, c, 1, span, text)
-                origin = (r, c)
-            for k in range(span):
-                owner[(r, c + k)] = origin
-            c += span
-    return cells, owner
-
-
-def header_rows(tbl: etree._Element) -> list[int]:
-    return [
-        i
-        for i, tr in enumerate(tbl.findall("w:tr", NS))
-        if tr.find("w:trPr/w:tblHeader", NS) is not None
-    ]
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -148,12 +47,6 @@ def header_rows(tbl: etree._Element) -> list[int]:
 @pytest.fixture(scope="module")
 def package(report: Report) -> Package:
     return Package(RENDERER.render(report, OPTIONS))
-
-
-def grids(report: Report) -> Iterator[tuple[str, Grid]]:
-    for section, table in report.sections():
-        if table is not None:
-            yield section.key, table_grid(table, report.values)
 
 
 def table_for(package: Package, report: Report, number: str) -> tuple[etree._Element, Grid]:

@@ -11,205 +11,41 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from decimal import Decimal
-from html import unescape
-from html.parser import HTMLParser
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from markdown_it import MarkdownIt
 
 from generator import narrative
 from generator.errors import UsageError
-from generator.layout import format_value
 from generator.model import Report
 from generator.render import RenderOptions, get_renderer
 from generator.render.html import RENDERER
 from generator.source import loads
-from generator.spec import Format, Table, all_formats
 from generator.validate import check_source
 
 from .conftest import example_reports, report_of
+from .support import (
+    MD,
+    PageParser,
+    _number,
+    expected_figures,
+    figures,
+    markdown_figures,
+    parse,
+    random_reports,
+)
 
 EXAMPLES = example_reports()
-
-MD = MarkdownIt("commonmark").enable("table")
-VOID = {"meta", "link", "br", "img", "hr", "input", "source", "wbr", "col", "base"}
 
 
 # --------------------------------------------------------------------------- reading HTML
 
 
-@dataclass
-class Cell:
-    tag: str
-    attrs: dict[str, str]
-    row: int
-    section: int
-    """0 for thead, 1, 2, … for each tbody: header cells only label cells of their own part."""
-    text: str = ""
-
-    @property
-    def rowspan(self) -> int:
-        return int(self.attrs.get("rowspan", "1"))
-
-    @property
-    def colspan(self) -> int:
-        return int(self.attrs.get("colspan", "1"))
-
-
-@dataclass
-class ParsedTable:
-    caption: str = ""
-    rows: list[list[Cell]] = field(default_factory=list)
-    head_rows: int = 0
-    bodies: list[int] = field(default_factory=list)
-    """Number of rows in each tbody."""
-
-    def grid(self) -> dict[tuple[int, int], Cell]:
-        """Every grid square mapped to the cell covering it, as a browser places cells."""
-        out: dict[tuple[int, int], Cell] = {}
-        for r, row in enumerate(self.rows):
-            c = 0
-            for cell in row:
-                while (r, c) in out:
-                    c += 1
-                for dr in range(cell.rowspan):
-                    for dc in range(cell.colspan):
-                        assert (r + dr, c + dc) not in out, "cells overlap"
-                        out[r + dr, c + dc] = cell
-                c += cell.colspan
-        return out
-
-    def find(self, text: str) -> Cell:
-        (cell,) = [c for row in self.rows for c in row if c.text == text]
-        return cell
-
-
-class PageParser(HTMLParser):
-    """Collects every start tag with its attributes, the text, and the tables."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tags: list[tuple[str, dict[str, str]]] = []
-        self.tables: list[ParsedTable] = []
-        self.texts: dict[str, list[str]] = {}
-        self._open: list[str] = []
-        self._cell: Cell | None = None
-        self._in_caption = False
-        self._section = 0
-        self._row = -1
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = {k: v or "" for k, v in attrs}
-        self.tags.append((tag, attributes))
-        if tag not in VOID:
-            self._open.append(tag)
-            self.texts.setdefault(tag, []).append("")
-        if tag == "table":
-            self.tables.append(ParsedTable())
-            self._section, self._row = 0, -1
-        elif tag == "caption":
-            self._in_caption = True
-        elif tag == "tbody":
-            self._section += 1
-            self.tables[-1].bodies.append(0)
-        elif tag == "tr":
-            table = self.tables[-1]
-            table.rows.append([])
-            self._row += 1
-            if self._section == 0:
-                table.head_rows += 1
-            else:
-                table.bodies[-1] += 1
-        elif tag in ("th", "td"):
-            self._cell = Cell(tag, attributes, self._row, self._section)
-            self.tables[-1].rows[-1].append(self._cell)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._open and self._open[-1] == tag:
-            self._open.pop()
-        if tag in ("th", "td"):
-            self._cell = None
-        elif tag == "caption":
-            self._in_caption = False
-
-    def handle_data(self, data: str) -> None:
-        for tag in self._open:
-            self.texts[tag][-1] += data
-        if self._cell is not None:
-            self._cell.text += data
-        if self._in_caption:
-            self.tables[-1].caption += data
-
-
-def parse(html: str) -> PageParser:
-    parser = PageParser()
-    parser.feed(html)
-    parser.close()
-    return parser
-
-
 def render(report: Report, options: RenderOptions | None = None) -> str:
     return RENDERER.render(report, options or RenderOptions()).decode("utf-8")
-
-
-def is_subsequence(needle: tuple[str, ...], haystack: list[str]) -> bool:
-    it = iter(haystack)
-    return all(any(x == y for y in it) for x in needle)
-
-
-def table_for(fmt: Format, caption: str) -> Table:
-    (table,) = [t for t in fmt.tables.values() if t.title == caption]
-    return table
-
-
-def figures(page: PageParser, fmt: Format) -> Iterator[tuple[tuple[str, ...], str]]:
-    """(YAML path, text) of every value cell, identified only by the header cells over it.
-
-    A value's row headers are the row-scoped cells to its left; its column headers are
-    the column-scoped cells above it in the thead or in its own tbody.  The format's
-    label path of exactly one cell must be a subsequence of them.
-    """
-    for parsed in page.tables:
-        table = table_for(fmt, parsed.caption.strip())
-        grid = parsed.grid()
-        seen: set[int] = set()
-        for (r, c), cell in sorted(grid.items(), key=lambda item: item[0]):
-            if cell.tag != "td" or id(cell) in seen:
-                continue
-            seen.add(id(cell))
-            row_heads = _distinct(
-                grid[r, k] for k in range(c) if grid[r, k].attrs.get("scope", "").startswith("row")
-            )
-            col_heads = _distinct(
-                grid[k, c]
-                for k in range(r)
-                if grid[k, c].attrs.get("scope", "").startswith("col")
-                and grid[k, c].section in (0, cell.section)
-            )
-            names = [h.text for h in row_heads + col_heads]
-            matches = [c.path for c in table.cells if is_subsequence(c.labels[1:], names)]
-            assert len(matches) == 1, (names, matches)
-            yield matches[0], cell.text
-
-
-def _distinct(cells: Iterator[Cell]) -> list[Cell]:
-    out: list[Cell] = []
-    for cell in cells:
-        if all(cell is not seen for seen in out):
-            out.append(cell)
-    return out
-
-
-def expected_figures(report: Report) -> dict[tuple[str, ...], str]:
-    cells = report.format.cells
-    return {path: format_value(v, cells[path].value) for path, v in report.values.items()}
 
 
 def with_narrative(report: Report, blocks: tuple[narrative.Block, ...]) -> Report:
@@ -511,101 +347,6 @@ def test_user_templates_are_autoescaped_too(seed: Report, tmp_path: Path) -> Non
 
 
 # --------------------------------------------------------------------------- random reports
-
-
-@st.composite
-def random_reports(draw: st.DrawFn) -> str:
-    """YAML text of a valid report in any known format, with random figures.
-
-    Leaf cells get random values; totals are omitted (so computed); 一、本年新收 is
-    chosen per column so that 一 + 二 = 三（七）总计 + 四 holds.
-    """
-    fmt = draw(st.sampled_from(list(all_formats().values())))
-    rules = {r.target: r for t in fmt.tables.values() for r in t.sums}
-    values: dict[tuple[str, ...], int | Decimal] = {}
-    for path, cell in fmt.cells.items():
-        if path in rules:
-            continue
-        if cell.value == "amount":
-            values[path] = draw(st.decimals(0, 99999, places=draw(st.integers(0, 4))))
-        elif cell.value == "signed":
-            values[path] = draw(st.integers(-50, 50))
-        else:
-            values[path] = draw(st.integers(0, 400))
-
-    def total(path: tuple[str, ...]) -> int | Decimal:
-        if path in values:
-            return values[path]
-        return sum((values[p] for p in rules[path].operands), start=0)
-
-    for table in fmt.tables.values():
-        columns = [p for c in table.columns for _, p, _ in c.leaves()]
-        for eq in table.equations:
-            for cp in columns:
-                first = (table.key, *eq.left[0], *cp)
-                if first in rules:
-                    continue
-                diff = sum(total((table.key, *r, *cp)) for r in eq.right) - sum(
-                    total((table.key, *r, *cp)) for r in eq.left[1:]
-                )
-                values[first] = max(diff, 0)
-                values[(table.key, *eq.right[-1], *cp)] += max(-diff, 0)
-    data: dict[str, Any] = {
-        "agency": draw(st.text(alphabet="局厅委办<>&\"'|*_#[]-+=1.)`~!", min_size=1, max_size=8)),
-        "year": draw(st.integers(fmt.first_year, fmt.last_year or fmt.first_year + 9)),
-    }
-    for path, value in values.items():
-        node = data
-        for key in path[:-1]:
-            node = node.setdefault(key, {})
-        node[path[-1]] = value
-    return _yaml(data)
-
-
-def _yaml(node: Any) -> str:
-    """Flow-style YAML (a superset of JSON) that keeps Decimals exact."""
-    if isinstance(node, Mapping):
-        return "{" + ", ".join(f"{k}: {_yaml(v)}" for k, v in node.items()) + "}"
-    if isinstance(node, Decimal):
-        return format(node, "f")
-    if isinstance(node, str):
-        return json.dumps(node, ensure_ascii=False)
-    return str(node)
-
-
-def markdown_figures(text: str, fmt: Format) -> dict[tuple[str, ...], str]:
-    """(YAML path → text) of every figure in the Markdown's pipe tables, found by labels."""
-    tokens = MD.parse(text)
-    out: dict[tuple[str, ...], str] = {}
-    table: Table | None = None
-    rows: list[list[str]] = []
-    for i, token in enumerate(tokens):
-        if token.type == "inline" and tokens[i - 1].type == "paragraph_open":
-            titles = [t for t in fmt.tables.values() if f"**{t.title}**" == token.content]
-            table = titles[0] if titles else table
-        elif token.type == "tr_open":
-            rows.append([])
-        elif token.type == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
-            rows[-1].append(unescape(MD.renderInline(token.content)))
-        elif token.type == "table_close":
-            assert table is not None
-            header, *body = rows
-            for row in body:
-                names = [p for cell in row if not _number(cell) for p in cell.split(" / ")]
-                for j, cell in enumerate(row):
-                    if _number(cell):
-                        labels = names + header[j].split(" / ")
-                        matches = [
-                            c.path for c in table.cells if is_subsequence(c.labels[1:], labels)
-                        ]
-                        assert len(matches) == 1, (labels, matches)
-                        out[matches[0]] = cell
-            rows = []
-    return out
-
-
-def _number(text: str) -> bool:
-    return re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?", text) is not None
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

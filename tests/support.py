@@ -1,0 +1,499 @@
+"""Helpers shared by the test modules: reading outputs back, real clients, random reports.
+
+Test modules import from here (and from conftest), never from each other.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from html import unescape
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+from lxml import etree
+from markdown_it import MarkdownIt
+
+from generator.layout import Grid, format_value, table_grid
+from generator.model import Report
+from generator.spec import Format, Table, all_formats
+
+TIMEOUT = 120
+"""Seconds a real client (LibreOffice, Chromium) may take before the test fails."""
+
+
+# ---------------------------------------------------------------- LibreOffice and poppler
+
+
+def office_tools() -> dict[str, str]:
+    tools = {name: shutil.which(name) for name in ("soffice", "pdftotext", "pdfinfo")}
+    if tools["soffice"] is None:
+        pytest.skip("LibreOffice (soffice) not installed: apt-get install libreoffice-writer-nogui")
+    missing = [name for name, path in tools.items() if path is None]
+    if missing:
+        pytest.skip(f"poppler-utils not installed ({', '.join(missing)} missing)")
+    return {name: path for name, path in tools.items() if path is not None}
+
+
+def to_pdf(docx: Path, tools: dict[str, str]) -> Path:
+    """Convert with LibreOffice beside the DOCX, with a private profile and a timeout."""
+    profile = docx.parent / f"lo-profile-{docx.stem}"
+    command = [
+        tools["soffice"],
+        "--headless",
+        "--norestore",
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--convert-to",
+        "pdf",
+        "--outdir",
+        str(docx.parent),
+        str(docx),
+    ]
+    subprocess.run(command, check=True, timeout=TIMEOUT, capture_output=True)
+    out = docx.with_suffix(".pdf")
+    assert out.is_file(), "LibreOffice wrote no PDF"
+    return out
+
+
+def office_text(pdf: tuple[Path, dict[str, str]], *args: str) -> str:
+    path, tools = pdf
+    run = [tools["pdftotext"], *args, str(path), "-"]
+    return subprocess.run(run, check=True, capture_output=True, text=True).stdout
+
+
+def office_squeezed(pdf: tuple[Path, dict[str, str]]) -> str:
+    return re.sub(r"\s+", "", office_text(pdf, "-layout"))
+
+
+# --------------------------------------------------------------------------- Chromium
+
+
+CHROMIUM = shutil.which("chromium")
+
+
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+def chromium(tmp_path: Path, page: Path, *args: str) -> None:
+    """Run headless Chromium on ``page`` with an isolated, network-quiet profile."""
+    assert CHROMIUM is not None
+    subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--disable-component-update",
+            "--disable-sync",
+            "--hide-scrollbars",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            *args,
+            page.as_uri(),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+
+
+def pdf_text(pdf: Path) -> str:
+    if PDFTOTEXT is None:
+        pytest.skip("pdftotext is not installed (apt install poppler-utils)")
+    done = subprocess.run(
+        [PDFTOTEXT, "-layout", "-enc", "UTF-8", str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        timeout=TIMEOUT,
+    )
+    return done.stdout.decode("utf-8")
+
+
+# --------------------------------------------------------------------------- reading DOCX
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+NS = {
+    "w": W,
+    "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
+    "cp": "http://schemas.openxmlformats.org/package/2006/metadata/core-properties",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "dcterms": "http://purl.org/dc/terms/",
+}
+
+
+def w(name: str) -> str:
+    return f"{{{W}}}{name}"
+
+
+class Package:
+    """A rendered .docx opened as its XML parts."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.zip = zipfile.ZipFile(io.BytesIO(data))
+
+    def xml(self, name: str) -> etree._Element:
+        return etree.fromstring(self.zip.read(name))
+
+    @property
+    def body(self) -> etree._Element:
+        return self.xml("word/document.xml").find("w:body", NS)
+
+    def paragraphs(self, style: str) -> list[str]:
+        """Texts of the top-level body paragraphs with paragraph style ``style``."""
+        return [
+            "".join(p.xpath(".//w:t/text()", namespaces=NS))
+            for p in self.body.findall("w:p", NS)
+            if p.xpath("string(w:pPr/w:pStyle/@w:val)", namespaces=NS) == style
+        ]
+
+    def tables(self) -> list[etree._Element]:
+        return self.body.findall("w:tbl", NS)
+
+    def style(self, style_id: str) -> etree._Element:
+        styles = self.xml("word/styles.xml")
+        (style,) = styles.xpath(f"w:style[@w:styleId='{style_id}']", namespaces=NS)
+        return style
+
+    def footer(self, kind: str) -> etree._Element:
+        """The footer part referenced by the body's ``w:footerReference`` of ``kind``."""
+        sect = self.body.find("w:sectPr", NS)
+        (rid,) = sect.xpath(f"w:footerReference[@w:type='{kind}']/@r:id", namespaces=NS)
+        rels = self.xml("word/_rels/document.xml.rels")
+        (target,) = rels.xpath(f"rel:Relationship[@Id='{rid}']/@Target", namespaces=NS)
+        return self.xml(f"word/{target}")
+
+
+@dataclass
+class Square:
+    """One drawn cell of a DOCX table, in grid coordinates like ``layout.GridCell``."""
+
+    row: int
+    col: int
+    rowspan: int
+    colspan: int
+    text: str
+
+
+def docx_table(tbl: etree._Element) -> tuple[dict[tuple[int, int], Square], dict]:
+    """Rebuild a ``w:tbl`` as a grid: cells by their top-left square, and each square's owner.
+
+    A ``w:vMerge`` continuation extends the cell above it in the same grid column;
+    a missing continuation (a covered square without its ``w:tc``) leaves a hole.
+    """
+    cells: dict[tuple[int, int], Square] = {}
+    owner: dict[tuple[int, int], tuple[int, int]] = {}
+    for r, tr in enumerate(tbl.findall("w:tr", NS)):
+        c = 0
+        for tc in tr.findall("w:tc", NS):
+            span = int(tc.xpath("string(w:tcPr/w:gridSpan/@w:val)", namespaces=NS) or 1)
+            vmerge = tc.find("w:tcPr/w:vMerge", NS)
+            if vmerge is not None and vmerge.get(w("val"), "continue") == "continue":
+                origin = owner[(r - 1, c)]
+                cell = cells[origin]
+                assert cell.colspan == span, f"continuation at {(r, c)} has another width"
+                cell.rowspan = r - cell.row + 1
+            else:
+                text = "".join(tc.xpath(".//w:t/text()", namespaces=NS))
+                cells[(r, c)] = Square(r, c, 1, span, text)
+                origin = (r, c)
+            for k in range(span):
+                owner[(r, c + k)] = origin
+            c += span
+    return cells, owner
+
+
+def header_rows(tbl: etree._Element) -> list[int]:
+    return [
+        i
+        for i, tr in enumerate(tbl.findall("w:tr", NS))
+        if tr.find("w:trPr/w:tblHeader", NS) is not None
+    ]
+
+
+def grids(report: Report) -> Iterator[tuple[str, Grid]]:
+    for section, table in report.sections():
+        if table is not None:
+            yield section.key, table_grid(table, report.values)
+
+
+# ------------------------------------------------- reading HTML and Markdown; random reports
+
+
+MD = MarkdownIt("commonmark").enable("table")
+
+
+VOID = {"meta", "link", "br", "img", "hr", "input", "source", "wbr", "col", "base"}
+
+
+@dataclass
+class Cell:
+    tag: str
+    attrs: dict[str, str]
+    row: int
+    section: int
+    """0 for thead, 1, 2, … for each tbody: header cells only label cells of their own part."""
+    text: str = ""
+
+    @property
+    def rowspan(self) -> int:
+        return int(self.attrs.get("rowspan", "1"))
+
+    @property
+    def colspan(self) -> int:
+        return int(self.attrs.get("colspan", "1"))
+
+
+@dataclass
+class ParsedTable:
+    caption: str = ""
+    rows: list[list[Cell]] = field(default_factory=list)
+    head_rows: int = 0
+    bodies: list[int] = field(default_factory=list)
+    """Number of rows in each tbody."""
+
+    def grid(self) -> dict[tuple[int, int], Cell]:
+        """Every grid square mapped to the cell covering it, as a browser places cells."""
+        out: dict[tuple[int, int], Cell] = {}
+        for r, row in enumerate(self.rows):
+            c = 0
+            for cell in row:
+                while (r, c) in out:
+                    c += 1
+                for dr in range(cell.rowspan):
+                    for dc in range(cell.colspan):
+                        assert (r + dr, c + dc) not in out, "cells overlap"
+                        out[r + dr, c + dc] = cell
+                c += cell.colspan
+        return out
+
+    def find(self, text: str) -> Cell:
+        (cell,) = [c for row in self.rows for c in row if c.text == text]
+        return cell
+
+
+class PageParser(HTMLParser):
+    """Collects every start tag with its attributes, the text, and the tables."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.tables: list[ParsedTable] = []
+        self.texts: dict[str, list[str]] = {}
+        self._open: list[str] = []
+        self._cell: Cell | None = None
+        self._in_caption = False
+        self._section = 0
+        self._row = -1
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {k: v or "" for k, v in attrs}
+        self.tags.append((tag, attributes))
+        if tag not in VOID:
+            self._open.append(tag)
+            self.texts.setdefault(tag, []).append("")
+        if tag == "table":
+            self.tables.append(ParsedTable())
+            self._section, self._row = 0, -1
+        elif tag == "caption":
+            self._in_caption = True
+        elif tag == "tbody":
+            self._section += 1
+            self.tables[-1].bodies.append(0)
+        elif tag == "tr":
+            table = self.tables[-1]
+            table.rows.append([])
+            self._row += 1
+            if self._section == 0:
+                table.head_rows += 1
+            else:
+                table.bodies[-1] += 1
+        elif tag in ("th", "td"):
+            self._cell = Cell(tag, attributes, self._row, self._section)
+            self.tables[-1].rows[-1].append(self._cell)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+        if tag in ("th", "td"):
+            self._cell = None
+        elif tag == "caption":
+            self._in_caption = False
+
+    def handle_data(self, data: str) -> None:
+        for tag in self._open:
+            self.texts[tag][-1] += data
+        if self._cell is not None:
+            self._cell.text += data
+        if self._in_caption:
+            self.tables[-1].caption += data
+
+
+def parse(html: str) -> PageParser:
+    parser = PageParser()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def is_subsequence(needle: tuple[str, ...], haystack: list[str]) -> bool:
+    it = iter(haystack)
+    return all(any(x == y for y in it) for x in needle)
+
+
+def table_for(fmt: Format, caption: str) -> Table:
+    (table,) = [t for t in fmt.tables.values() if t.title == caption]
+    return table
+
+
+def figures(page: PageParser, fmt: Format) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(YAML path, text) of every value cell, identified only by the header cells over it.
+
+    A value's row headers are the row-scoped cells to its left; its column headers are
+    the column-scoped cells above it in the thead or in its own tbody.  The format's
+    label path of exactly one cell must be a subsequence of them.
+    """
+    for parsed in page.tables:
+        table = table_for(fmt, parsed.caption.strip())
+        grid = parsed.grid()
+        seen: set[int] = set()
+        for (r, c), cell in sorted(grid.items(), key=lambda item: item[0]):
+            if cell.tag != "td" or id(cell) in seen:
+                continue
+            seen.add(id(cell))
+            row_heads = _distinct(
+                grid[r, k] for k in range(c) if grid[r, k].attrs.get("scope", "").startswith("row")
+            )
+            col_heads = _distinct(
+                grid[k, c]
+                for k in range(r)
+                if grid[k, c].attrs.get("scope", "").startswith("col")
+                and grid[k, c].section in (0, cell.section)
+            )
+            names = [h.text for h in row_heads + col_heads]
+            matches = [c.path for c in table.cells if is_subsequence(c.labels[1:], names)]
+            assert len(matches) == 1, (names, matches)
+            yield matches[0], cell.text
+
+
+def _distinct(cells: Iterator[Cell]) -> list[Cell]:
+    out: list[Cell] = []
+    for cell in cells:
+        if all(cell is not seen for seen in out):
+            out.append(cell)
+    return out
+
+
+def expected_figures(report: Report) -> dict[tuple[str, ...], str]:
+    cells = report.format.cells
+    return {path: format_value(v, cells[path].value) for path, v in report.values.items()}
+
+
+@st.composite
+def random_reports(draw: st.DrawFn) -> str:
+    """YAML text of a valid report in any known format, with random figures.
+
+    Leaf cells get random values; totals are omitted (so computed); 一、本年新收 is
+    chosen per column so that 一 + 二 = 三（七）总计 + 四 holds.
+    """
+    fmt = draw(st.sampled_from(list(all_formats().values())))
+    rules = {r.target: r for t in fmt.tables.values() for r in t.sums}
+    values: dict[tuple[str, ...], int | Decimal] = {}
+    for path, cell in fmt.cells.items():
+        if path in rules:
+            continue
+        if cell.value == "amount":
+            values[path] = draw(st.decimals(0, 99999, places=draw(st.integers(0, 4))))
+        elif cell.value == "signed":
+            values[path] = draw(st.integers(-50, 50))
+        else:
+            values[path] = draw(st.integers(0, 400))
+
+    def total(path: tuple[str, ...]) -> int | Decimal:
+        if path in values:
+            return values[path]
+        return sum((values[p] for p in rules[path].operands), start=0)
+
+    for table in fmt.tables.values():
+        columns = [p for c in table.columns for _, p, _ in c.leaves()]
+        for eq in table.equations:
+            for cp in columns:
+                first = (table.key, *eq.left[0], *cp)
+                if first in rules:
+                    continue
+                diff = sum(total((table.key, *r, *cp)) for r in eq.right) - sum(
+                    total((table.key, *r, *cp)) for r in eq.left[1:]
+                )
+                values[first] = max(diff, 0)
+                values[(table.key, *eq.right[-1], *cp)] += max(-diff, 0)
+    data: dict[str, Any] = {
+        "agency": draw(st.text(alphabet="局厅委办<>&\"'|*_#[]-+=1.)`~!", min_size=1, max_size=8)),
+        "year": draw(st.integers(fmt.first_year, fmt.last_year or fmt.first_year + 9)),
+    }
+    for path, value in values.items():
+        node = data
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        node[path[-1]] = value
+    return _yaml(data)
+
+
+def _yaml(node: Any) -> str:
+    """Flow-style YAML (a superset of JSON) that keeps Decimals exact."""
+    if isinstance(node, Mapping):
+        return "{" + ", ".join(f"{k}: {_yaml(v)}" for k, v in node.items()) + "}"
+    if isinstance(node, Decimal):
+        return format(node, "f")
+    if isinstance(node, str):
+        return json.dumps(node, ensure_ascii=False)
+    return str(node)
+
+
+def markdown_figures(text: str, fmt: Format) -> dict[tuple[str, ...], str]:
+    """(YAML path → text) of every figure in the Markdown's pipe tables, found by labels."""
+    tokens = MD.parse(text)
+    out: dict[tuple[str, ...], str] = {}
+    table: Table | None = None
+    rows: list[list[str]] = []
+    for i, token in enumerate(tokens):
+        if token.type == "inline" and tokens[i - 1].type == "paragraph_open":
+            titles = [t for t in fmt.tables.values() if f"**{t.title}**" == token.content]
+            table = titles[0] if titles else table
+        elif token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline" and tokens[i - 1].type in ("th_open", "td_open"):
+            rows[-1].append(unescape(MD.renderInline(token.content)))
+        elif token.type == "table_close":
+            assert table is not None
+            header, *body = rows
+            for row in body:
+                names = [p for cell in row if not _number(cell) for p in cell.split(" / ")]
+                for j, cell in enumerate(row):
+                    if _number(cell):
+                        labels = names + header[j].split(" / ")
+                        matches = [
+                            c.path for c in table.cells if is_subsequence(c.labels[1:], labels)
+                        ]
+                        assert len(matches) == 1, (labels, matches)
+                        out[matches[0]] = cell
+            rows = []
+    return out
+
+
+def _number(text: str) -> bool:
+    return re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?", text) is not None

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from generator.model import Report
 from generator.validate import check_file
+
+from . import support
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "reports"
@@ -61,6 +64,30 @@ def seed() -> Report:
 def report(seed: Report) -> Report:
     """The seed report, under the name the renderer tests use."""
     return seed
+
+
+@pytest.fixture(scope="module")
+def hostile_measurements() -> Iterator[None]:
+    """Print the largest time and memory measured (visible with ``pytest -s``)."""
+    yield
+    runs = support.MEASURED
+    m = {k: max(v, default=0.0) for k, v in runs.items()}
+    print(
+        f"\nhostile cases: {len(runs['seconds'])} in-process runs, max {m['seconds']:.2f} s,"
+        f" max tracemalloc peak {m['peak'] / 2**20:.1f} MiB; {len(runs['child_s'])} child"
+        f" runs, max {m['child_s']:.2f} s, max RSS {m['child_rss'] / 2**20:.0f} MiB"
+    )
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path) -> Iterator[None]:
+    """Run from the test's own directory: relative paths, no config of the checkout."""
+    old = Path.cwd()
+    os.chdir(tmp_path)
+    try:
+        yield
+    finally:
+        os.chdir(old)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

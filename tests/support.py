@@ -5,11 +5,17 @@ Test modules import from here (and from conftest), never from each other.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -20,10 +26,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import strategies as st
 from lxml import etree
 from markdown_it import MarkdownIt
 
+from generator.cli import main
 from generator.layout import Grid, format_value, table_grid
 from generator.model import Report
 from generator.spec import Format, Table, all_formats
@@ -497,3 +505,103 @@ def markdown_figures(text: str, fmt: Format) -> dict[tuple[str, ...], str]:
 
 def _number(text: str) -> bool:
     return re.fullmatch(r"[+-]?[0-9]+(\.[0-9]+)?", text) is not None
+
+
+# -------------------------------------------------------------- hostile cases: bounded runs
+
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "reports"
+REPORT_2022 = EXAMPLES / "qinghe-zfb" / "2022.yaml"
+CANARY = "nianbao-canary"
+"""A file name that hostile inputs try to create: it must never appear."""
+SECONDS = 2.0
+PEAK = 64 * 2**20
+CHILD_SECONDS = 20.0
+CHILD_RSS = 300 * 2**20
+
+
+MEASURED: dict[str, list[float]] = {"seconds": [], "peak": [], "child_s": [], "child_rss": []}
+
+
+def report_data() -> dict[str, Any]:
+    data = yaml.safe_load(REPORT_2022.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def dump(data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10**6)
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, str):
+        content = content.encode("utf-8", "surrogatepass")
+    path.write_bytes(content)
+    return path
+
+
+def measured(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, float, int]:
+    """Run the command in-process: exit code, stderr, seconds, tracemalloc peak bytes."""
+    capsys.readouterr()
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        code = main(list(argv))
+    finally:
+        seconds = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert "内部错误" not in err, err
+    MEASURED["seconds"].append(seconds)
+    MEASURED["peak"].append(peak)
+    return code, err, seconds, peak
+
+
+def within_bounds(seconds: float, peak: int) -> None:
+    assert seconds < SECONDS, f"took {seconds:.2f} s"
+    assert peak < PEAK, f"allocated {peak / 2**20:.1f} MiB"
+
+
+def child(*argv: str, timeout: float = CHILD_SECONDS) -> tuple[int, str, float, int]:
+    """Run ``python -m generator`` as a child: exit code, stderr, seconds, max RSS bytes.
+
+    The child is reaped with ``os.wait4``, which reports its own peak resident size."""
+    start = time.perf_counter()
+    with open(os.devnull, "wb") as null, tempfile_pair() as (out, err):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "generator", *argv],
+            stdin=null,
+            stdout=out,
+            stderr=err,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() - start > timeout:
+                proc.kill()
+                os.wait4(proc.pid, 0)
+                proc.returncode = -9
+                pytest.fail(f"nianbao {' '.join(argv)} did not finish in {timeout} s")
+            time.sleep(0.01)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        stdout, text = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    assert proc.returncode >= 0, f"killed by signal {-proc.returncode}: {text}"
+    assert "Traceback" not in text + stdout
+    MEASURED["child_s"].append(seconds)
+    MEASURED["child_rss"].append(usage.ru_maxrss * 1024)
+    return proc.returncode, text, seconds, usage.ru_maxrss * 1024
+
+
+@contextlib.contextmanager
+def tempfile_pair() -> Iterator[tuple[Any, Any]]:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        yield out, err

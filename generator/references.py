@@ -21,6 +21,7 @@ from jinja2.runtime import Context, LoopContext, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import Diagnostic, Location
+from .source import _FORBIDDEN
 
 __all__ = ["evaluate", "known_names", "pct"]
 
@@ -33,8 +34,9 @@ _MAX_BITS: Final = 10_000
 _FILTERS: Final = ("abs", "count", "d", "default", "first", "int", "last", "length", "max",
                    "min", "round", "sum")  # fmt: skip
 _LOOP_GUARD: Final = "_nianbao_loop_guard"
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-"""What a DOCX cannot hold; string literals in a template can make it with escapes."""
+_CONTROL = _FORBIDDEN
+"""What a DOCX cannot hold (the characters source refuses in YAML): string literals in a
+template can make them with escapes."""
 _TEMPLATE_MARK = re.compile(r"\{[{%#]")
 _REFUSED: Final[tuple[tuple[type[nodes.Node], str], ...]] = (
     (nodes.Include, "{% include %}：叙述不能引入其他文件或模板"),

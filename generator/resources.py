@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["schema_dir", "templates_dir"]
+__all__ = ["format_files", "schema_dir", "templates_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -27,3 +27,12 @@ def templates_dir() -> Path:
 
 def schema_dir() -> Path:
     return _find("schema")
+
+
+def format_files() -> list[Path]:
+    """The format data files (``generator/formats/*.yaml``), sorted by name.
+
+    spec reads them and anything that fingerprints or lists them (``nianbao deps``)
+    should take the list from here.
+    """
+    return sorted(p for p in (_PACKAGE / "formats").glob("*.yaml") if p.is_file())

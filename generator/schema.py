@@ -23,7 +23,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from .errors import Diagnostic, Location
-from .source import Source, _describe
+from .source import _BOOL_WORDS, Source, _describe
 from .spec import Field, Format, Node, Table, all_formats
 
 __all__ = ["SCHEMA_ID", "document_schema", "format_schema", "schema_json", "validate_schema"]
@@ -436,7 +436,7 @@ def _missing_keys(
 
 
 def _trap_hint(value: Any, sub: Mapping[str, Any]) -> str | None:
-    if isinstance(value, str) and value.lower() in {"yes", "no", "on", "off", "y", "n"}:
+    if isinstance(value, str) and value.lower() in _BOOL_WORDS:
         if sub.get("x-kind") in ("count", "signed", "amount"):
             return f"“{value}” 不是数字；没有就写 0"
         return None

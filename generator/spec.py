@@ -13,10 +13,11 @@ import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any, Literal
 
 import yaml
+
+from .resources import format_files
 
 __all__ = [
     "Block",
@@ -600,11 +601,9 @@ def _merge(base: Any, over: Any) -> Any:
 @functools.cache
 def _raw_formats() -> dict[str, dict[str, Any]]:
     raws: dict[str, dict[str, Any]] = {}
-    folder = resources.files("generator") / "formats"
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            raw = yaml.load(entry.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-            raws[str(raw["id"])] = raw
+    for entry in format_files():
+        raw = yaml.load(entry.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
+        raws[str(raw["id"])] = raw
     resolved: dict[str, dict[str, Any]] = {}
 
     def resolve(fid: str) -> dict[str, Any]:

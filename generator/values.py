@@ -11,6 +11,7 @@ written once.  This module imports nothing from nianbao.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -18,6 +19,7 @@ __all__ = [
     "CellPath",
     "Value",
     "Values",
+    "cn_date",
     "expected_from_last_year",
     "format_value",
     "lookup",
@@ -57,6 +59,11 @@ def format_value(value: Value, kind: str = "count") -> str:
     if kind == "signed" and value > 0:
         return f"+{value}"
     return str(value)
+
+
+def cn_date(day: date) -> str:
+    """A date as official documents write it: 2022年1月20日."""
+    return f"{day.year}年{day.month}月{day.day}日"
 
 
 class Link(Protocol):

@@ -12,7 +12,6 @@ import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
@@ -22,6 +21,7 @@ from .. import narrative
 from ..errors import UsageError
 from ..layout import Grid
 from ..resources import templates_dir
+from ..values import cn_date
 
 if TYPE_CHECKING:
     from ..model import Report
@@ -105,11 +105,6 @@ def _md_text(text: object) -> str:
     return escaped
 
 
-def _cn_date(value: date) -> str:
-    """A date as official documents write it: 2022年1月20日."""
-    return f"{value.year}年{value.month}月{value.day}日"
-
-
 def _md_cell(text: object) -> str:
     """Text for one pipe-table cell: escaped like ``md_inline`` (``|`` included), on one line."""
     return _md_inline(" ".join(str(text).split()))
@@ -149,7 +144,7 @@ def environment(kind: Kind, override: Path | None = None) -> jinja2.Environment:
     env.tests.update(tests)
     env.globals["unknown_node"] = _unknown_node
     filters: dict[str, Callable[..., Any]] = {
-        "cn_date": _cn_date,
+        "cn_date": cn_date,
         "markdown": narrative.to_markdown,
         "md_cell": _md_cell,
         "md_text": _md_text,

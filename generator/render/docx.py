@@ -31,6 +31,7 @@ from docx.shared import Mm, Pt
 from .. import narrative
 from ..layout import Grid, GridCell
 from ..output import zip_parts
+from ..values import cn_date
 from . import RenderOptions, _ooxml
 from ._ooxml import Cell, Look, w
 
@@ -378,8 +379,7 @@ def _body(report: Report, template: _Template, links: _Links) -> bytes:
     out.paragraph(style["body"])
     out.paragraph(style["signature"], [(report.agency, False, None)])
     if report.published is not None:
-        day = report.published
-        out.paragraph(style["signature"], [(f"{day.year}年{day.month}月{day.day}日", False, None)])
+        out.paragraph(style["signature"], [(cn_date(report.published), False, None)])
     before, after = _ooxml.split_document(template.document_xml)
     return before + out.xml() + after
 

@@ -16,14 +16,44 @@ from typing import Any
 
 from .layout import Grid, table_grid
 from .narrative import Block
-from .spec import Format, Path, Section, Table
+from .spec import Format, Part, Path, Section, Table
 from .values import Values, lookup, total
 
-__all__ = ["Report", "narrative_context"]
+__all__ = ["PartView", "Report", "SectionView", "narrative_context"]
+
+
+@dataclass(frozen=True, slots=True)
+class PartView:
+    """One narrative part as drawn: its sub-heading (None under the section heading), its blocks."""
+
+    part: Part
+    heading: str | None
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionView:
+    """One of the six sections as drawn: heading, the parts that have text, the table.
+
+    ``grid`` is the table laid out with the report's figures (None for a narrative
+    section).  The DOCX renderer and the HTML and Markdown templates all draw these.
+    """
+
+    section: Section
+    heading: str
+    parts: tuple[PartView, ...]
+    table: Table | None
+    grid: Grid | None
 
 
 @dataclass(frozen=True, slots=True)
 class Report:
+    """A validated report, everything the renderers need and nothing they must recompute.
+
+    Built by ``validate`` only when the report has no errors, so a renderer can trust
+    every figure.  ``document()`` is the document tree all three renderers walk.
+    """
+
     format: Format
     name: str
     meta: Mapping[str, Any]
@@ -31,6 +61,24 @@ class Report:
     fields: Mapping[Path, Any]
     narrative: Mapping[Path, tuple[Block, ...]]
     _grids: dict[str, Grid] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _document: list[tuple[SectionView, ...]] = field(
+        default_factory=list, init=False, compare=False, repr=False
+    )
+
+    def document(self) -> tuple[SectionView, ...]:
+        """The sections in order, empty parts left out, tables laid out: built once."""
+        if not self._document:
+            self._document.append(tuple(self._section_view(s, t) for s, t in self.sections()))
+        return self._document[0]
+
+    def _section_view(self, section: Section, table: Table | None) -> SectionView:
+        parts = tuple(
+            PartView(p, p.heading, self.blocks(section, p.key))
+            for p in section.parts
+            if self.blocks(section, p.key)
+        )
+        grid = self.grid(table) if table is not None else None
+        return SectionView(section, section.heading, parts, table, grid)
 
     def grid(self, table: Table) -> Grid:
         """The drawn layout of ``table`` with this report's figures, made once per report."""

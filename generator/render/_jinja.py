@@ -11,59 +11,19 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import Any, Literal, NoReturn
 
 import jinja2
 
 from .. import narrative
 from ..errors import UsageError
-from ..layout import Grid
 from ..resources import templates_dir
 from ..values import cn_date
 
-if TYPE_CHECKING:
-    from ..model import Report
-    from ..spec import Part, Section, Table
-
-__all__ = ["Kind", "PartView", "SectionView", "environment", "render", "section_views"]
+__all__ = ["Kind", "environment", "render"]
 
 Kind = Literal["html", "markdown"]
-
-
-@dataclass(frozen=True, slots=True)
-class PartView:
-    """One narrative part: its sub-heading (None under the section heading) and its blocks."""
-
-    part: Part
-    heading: str | None
-    blocks: tuple[narrative.Block, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class SectionView:
-    """One of the six sections as a template draws it: heading, narrative, table."""
-
-    section: Section
-    heading: str
-    parts: tuple[PartView, ...]
-    table: Table | None
-    grid: Grid | None
-
-
-def section_views(report: Report) -> tuple[SectionView, ...]:
-    """The report's sections in order, with each table laid out once by ``layout``."""
-    views = []
-    for section, table in report.sections():
-        parts = tuple(
-            PartView(p, p.heading, report.blocks(section, p.key))
-            for p in section.parts
-            if report.blocks(section, p.key)
-        )
-        grid = report.grid(table) if table is not None else None
-        views.append(SectionView(section, section.heading, parts, table, grid))
-    return tuple(views)
 
 
 def _unknown_node(node: object) -> NoReturn:

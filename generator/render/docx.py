@@ -359,17 +359,14 @@ def _body(report: Report, template: _Template, links: _Links) -> bytes:
     style = template.styles
     out = _ooxml.BodyWriter(template.hyperlink_style)
     out.paragraph(style["title"], [(report.title, False, None)])
-    for section, table in report.sections():
-        out.paragraph(style["heading1"], [(section.heading, False, None)])
-        for part in section.parts:
-            blocks = report.blocks(section, part.key)
-            if not blocks:
-                continue
+    for view in report.document():
+        out.paragraph(style["heading1"], [(view.heading, False, None)])
+        for part in view.parts:
             if part.heading is not None:
                 out.paragraph(style["heading2"], [(part.heading, False, None)])
-            _blocks(out, blocks, style["body"], links)
-        if table is not None:
-            grid = report.grid(table)
+            _blocks(out, part.blocks, style["body"], links)
+        if view.grid is not None:
+            grid = view.grid
             small = grid.ncols >= SMALL_TABLE_COLUMNS
             cell_style = style["table_small" if small else "table"]
             widths = _column_widths(grid, template.text_width)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import RenderOptions
-from ._jinja import render, section_views
+from ._jinja import render
+from .context import template_context
 
 if TYPE_CHECKING:
     from ..model import Report
@@ -27,13 +28,8 @@ class HtmlRenderer:
     suffix = "html"
 
     def render(self, report: Report, options: RenderOptions) -> bytes:
-        text = render(
-            "html",
-            options.templates,
-            TEMPLATE,
-            report=report,
-            sections=section_views(report),
-        )
+        context = template_context(report)
+        text = render("html", options.templates, TEMPLATE, **context)
         return text.encode("utf-8")
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from . import RenderOptions
-from ._jinja import render, section_views
+from ._jinja import render
+from .context import MarkdownContext, template_context
 
 if TYPE_CHECKING:
     from ..layout import Grid, GridCell
@@ -123,18 +124,14 @@ class MarkdownRenderer:
     suffix = "md"
 
     def render(self, report: Report, options: RenderOptions) -> bytes:
-        sections = section_views(report)
+        common = template_context(report)
         tables = {
-            view.section.key: pipe_tables(view.grid) for view in sections if view.grid is not None
+            view.section.key: pipe_tables(view.grid)
+            for view in common["sections"]
+            if view.grid is not None
         }
-        text = render(
-            "markdown",
-            options.templates,
-            TEMPLATE,
-            report=report,
-            sections=sections,
-            tables=tables,
-        )
+        context: MarkdownContext = {**common, "tables": tables}
+        text = render("markdown", options.templates, TEMPLATE, **context)
         return tidy(text).encode("utf-8")
 
 

@@ -74,6 +74,13 @@ class Part:
 
 @dataclass(frozen=True, slots=True)
 class Section:
+    """One of the report's numbered sections (一、总体情况 … 六、其他需要报告的事项).
+
+    A ``narrative`` section holds text ``parts`` (and scalar ``fields`` such as the
+    信息处理费); a ``table`` section shows the table of the same key.  The order of
+    ``Format.sections`` is the order of the printed report.
+    """
+
     key: str
     heading: str
     kind: Literal["narrative", "table"]
@@ -187,6 +194,14 @@ class SumRule:
 
 @dataclass(frozen=True, slots=True)
 class Table:
+    """One official table (表二, 表三, 表四): its header trees and everything derived from them.
+
+    ``cross`` tables are a row tree × a column tree; ``blocks`` tables (表二) are titled
+    blocks of rows.  ``cells`` (every value with its YAML path and label path) and
+    ``sums`` (which cell totals which) are derived at load, so the schema, the rules
+    and the layout never walk the trees themselves.
+    """
+
     key: str
     number: str
     caption: str
@@ -270,6 +285,13 @@ class NarrativeCheck:
 
 @dataclass(frozen=True, slots=True)
 class Format:
+    """One official report format (2019 or 2021), as read from ``generator/formats``.
+
+    The single interpreter of the format data: metadata fields, sections, tables,
+    cross-year rules and narrative checks, all parsed and checked at load.  Every
+    other module asks a Format rather than reading the data files or typing a label.
+    """
+
     id: str
     name: str
     notice: str

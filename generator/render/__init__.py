@@ -33,6 +33,12 @@ class RenderOptions:
 
 
 class Renderer(Protocol):
+    """An output kind: turns a validated Report into the bytes of one file.
+
+    ``suffix`` is the output file's extension and the ``-f`` name.  A renderer is pure
+    (same report and options, same bytes) and never writes files; ``build`` does.
+    """
+
     suffix: str
 
     def render(self, report: Report, options: RenderOptions) -> bytes: ...

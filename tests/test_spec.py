@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from generator.spec import FormatDataError, get_format, load_format
-from generator.spec import _raw_formats as raw_formats
+from generator.spec import FormatDataError, get_format
+from generator.spec_reader import load_format, raw_formats
 
 
 def _raw_2021() -> dict[str, Any]:

@@ -13,10 +13,10 @@ from generator.model import Report
 from generator.validate import check_file
 
 from . import support
+from .support import EXAMPLES, ROOT, SEED
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples" / "reports"
-SEED = EXAMPLES / "shangqiu-gxj" / "2021.yaml"
+__all__ = ["EXAMPLES", "MINIMAL", "ROOT", "SEED", "example_reports", "report_of"]
+
 
 MINIMAL = """\
 agency: 测试局

@@ -36,6 +36,10 @@ from generator.layout import Grid, format_value, table_grid
 from generator.model import Report
 from generator.spec import Format, Table, all_formats
 
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "reports"
+SEED = EXAMPLES / "shangqiu-gxj" / "2021.yaml"
+"""The seed example (商丘市工业和信息化局 2021)."""
 TIMEOUT = 120
 """Seconds a real client (LibreOffice, Chromium) may take before the test fails."""
 
@@ -510,8 +514,6 @@ def _number(text: str) -> bool:
 # -------------------------------------------------------------- hostile cases: bounded runs
 
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples" / "reports"
 REPORT_2022 = EXAMPLES / "qinghe-zfb" / "2022.yaml"
 CANARY = "nianbao-canary"
 """A file name that hostile inputs try to create: it must never appear."""

@@ -20,9 +20,6 @@ from generator.render.html import RENDERER
 
 from .support import CHROMIUM, chromium, pdf_text
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
-
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH (apt install chromium)"),

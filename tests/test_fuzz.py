@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 
 from generator.cli import main
 
+from .conftest import ROOT
 from .fuzz import (
     CORPUS,
     _dump,
@@ -43,7 +44,6 @@ from .fuzz import (
     token_soup,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 PROPERTY = settings(
     max_examples=200,
     deadline=None,

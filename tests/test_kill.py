@@ -30,9 +30,8 @@ import pytest
 from generator.output import TEMP_PREFIX
 from generator.stamps import MANIFEST
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 REPORTS = 8
 KILLS = 12
 SEED = 20240601

@@ -28,8 +28,6 @@ from .support import office_squeezed, office_text, office_tools, to_pdf
 
 pytestmark = pytest.mark.office
 
-ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
 _NUMBER = re.compile(r"(?<![\d.])\d+(?:\.\d+)?(?![\d.])")
 
 

@@ -29,12 +29,10 @@ from generator.render.docx import RENDERER
 from generator.source import loads
 from generator.validate import check_file, check_source
 
+from .conftest import example_reports
 from .support import NS, Package, Square, docx_table, grids, header_rows, random_reports, w
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = sorted((ROOT / "examples" / "reports").rglob("*.yaml"))
-SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
-
+EXAMPLES = example_reports()
 OPTIONS = RenderOptions(timestamp=datetime(2000, 1, 1, tzinfo=UTC))
 
 

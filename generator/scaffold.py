@@ -47,7 +47,7 @@ def new_report(path: Path, config: Config, agency: str | None = None) -> Created
     year = int(path.stem)
     fmt = format_for_year(year)
     if fmt is None:
-        raise UsageError(f"没有适用于 {year} 年的年报格式")
+        raise UsageError(f"{year} 年没有适用的年度报告格式")
     prev_path = previous_path(path, year)
     previous: dict[str, Any] | None = None
     prev_values: Mapping[tuple[str, ...], Any] = {}

@@ -75,7 +75,7 @@ def select_format(source: Source) -> tuple[Format, list[Diagnostic]]:
                     "error",
                     "FORMAT-NONE",
                     source.locate(("year",)),
-                    f"没有适用于 {year} 年的年报格式",
+                    f"{year} 年没有适用的年度报告格式",
                     labels=(latest.meta_label("year"),),
                     expected=f"{first} 年或以后",
                     found=str(year),

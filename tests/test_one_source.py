@@ -23,6 +23,9 @@ import yaml
 from .conftest import ROOT
 
 MIN_LENGTH = 4
+WORDS = ("年度报告格式",)
+"""Ordinary words that happen to contain a label: 年度报告格式 (the official format of
+the annual report, as in "2018 年没有适用的年度报告格式") is not the field 报告格式."""
 TEXT_KEYS = {"label", "heading", "caption", "title", "stub", "corner"}
 """The keys of the format data whose values are official wording."""
 
@@ -66,7 +69,10 @@ def _constants(path: Path) -> Iterator[tuple[int, str]]:
     skip = _docstrings(tree)
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
-            yield node.lineno, node.value
+            text = node.value
+            for word in WORDS:
+                text = text.replace(word, "")
+            yield node.lineno, text
 
 
 def test_the_format_data_has_wording_to_look_for() -> None:

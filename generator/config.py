@@ -124,12 +124,14 @@ def load_config(cwd: Path | None = None, flags: Mapping[str, Any] | None = None)
             f"（可用：{', '.join(sorted(_DEFAULTS))}）"
         )
     given = {k: v for k, v in (flags or {}).items() if v is not None}
+    # The file as the user knows it: its name when it is right here, else where it is.
+    shown = file.name if file is not None and file.parent == here else str(file)
     settings: dict[str, _Setting] = {}
     for key, default in _DEFAULTS.items():
         if key in given:
             settings[key] = _Setting(key, given[key], Origin.FLAG, here, _FLAGS[key])
         elif key in raw:
-            settings[key] = _Setting(key, raw[key], Origin.FILE, root, f"{file}: 配置项 {key}")
+            settings[key] = _Setting(key, raw[key], Origin.FILE, root, f"{shown}: 配置项 {key}")
         else:
             settings[key] = _Setting(key, default, Origin.DEFAULT, root, key)
     return _check(settings, root, file)

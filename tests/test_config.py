@@ -121,3 +121,12 @@ def test_paths_given_as_flags_are_relative_to_the_current_directory(
 def test_comma_separated_formats_flag(repo: Path) -> None:
     """-f html,md narrows the formats; blanks around commas are ignored."""
     assert load_config(flags={"formats": "html, md"}).formats == ("html", "md")
+
+
+def test_a_config_file_in_the_current_directory_is_named_by_its_name(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run beside nianbao.toml, the message starts with "nianbao.toml:", not a long path."""
+    _toml(repo, "jobs = 0\n")
+    assert main(["build"]) == 2
+    assert capsys.readouterr().err.startswith("nianbao: nianbao.toml: 配置项 jobs 应为正整数")

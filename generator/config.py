@@ -117,15 +117,15 @@ def load_config(cwd: Path | None = None, flags: Mapping[str, Any] | None = None)
     here = (cwd or Path.cwd()).resolve()
     file, raw = _find(here)
     root = file.parent if file else here
+    # The file as the user knows it: its name when it is right here, else where it is.
+    shown = file.name if file is not None and file.parent == here else str(file)
     unknown = set(raw) - set(_DEFAULTS)
     if unknown:
         raise UsageError(
-            f"{file}: 未知的配置项 {', '.join(sorted(unknown))}"
+            f"{shown}: 未知的配置项 {', '.join(sorted(unknown))}"
             f"（可用：{', '.join(sorted(_DEFAULTS))}）"
         )
     given = {k: v for k, v in (flags or {}).items() if v is not None}
-    # The file as the user knows it: its name when it is right here, else where it is.
-    shown = file.name if file is not None and file.parent == here else str(file)
     settings: dict[str, _Setting] = {}
     for key, default in _DEFAULTS.items():
         if key in given:

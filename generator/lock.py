@@ -21,6 +21,7 @@ from .errors import UsageError
 __all__ = ["LOCK", "locked"]
 
 LOCK = ".nianbao-lock"
+_ATTEMPTS = 100
 
 
 @contextlib.contextmanager
@@ -31,12 +32,14 @@ def locked(outdir: Path) -> Iterator[None]:
     holding it, so a run that waited checks it still holds the file now in place.
     """
     path = outdir / LOCK
-    while True:
+    for attempt in range(_ATTEMPTS):
         try:
             outdir.mkdir(parents=True, exist_ok=True)  # again after a clean removed it
         except OSError as exc:
             raise UsageError(f"{outdir}: 无法创建输出目录（{exc.strerror}）") from None
-        fd = _open_lock(path)
+        fd = _open_lock(path, last=attempt == _ATTEMPTS - 1)
+        if fd < 0:
+            continue  # the folder went away between mkdir and open
         try:
             _lock(fd)
             if sys.platform == "win32" or _same_file(fd, path):
@@ -45,6 +48,8 @@ def locked(outdir: Path) -> Iterator[None]:
             os.close(fd)
             raise
         os.close(fd)
+    else:
+        raise UsageError(f"{path}: 无法取得锁（输出目录被反复删除）")
     try:
         yield
     finally:
@@ -52,12 +57,17 @@ def locked(outdir: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _open_lock(path: Path) -> int:
+def _open_lock(path: Path, last: bool) -> int:
+    """The lock file, opened without following a link; -1 if its folder vanished."""
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         if not hasattr(os, "O_NOFOLLOW") and os.path.islink(path):
             raise OSError(errno.ELOOP, "symbolic link")
         fd = os.open(path, flags | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0), 0o644)
+    except FileNotFoundError:
+        if not last:
+            return -1
+        raise UsageError(f"{path}: 无法创建锁文件（输出目录被删除）") from None
     except OSError as exc:
         if exc.errno == errno.ELOOP or os.path.islink(path):
             raise UsageError(f"{path}: 是符号链接，nianbao 不会经由它创建锁文件") from None

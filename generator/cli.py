@@ -229,10 +229,27 @@ def _settings(args: argparse.Namespace) -> tuple[Config, Path, list[str]]:
     from .config import load_config
 
     config = load_config()
-    outdir = Path(args.output) if getattr(args, "output", None) else config.output
+    outdir = Path(args.output) if getattr(args, "output", None) else _configured_output(config)
     fmt = getattr(args, "format", None)
     formats = [f.strip() for f in fmt.split(",") if f.strip()] if fmt else list(config.formats)
     return config, outdir, formats
+
+
+def _configured_output(config: Config) -> Path:
+    """The output directory of the config file, if it stays inside the repository.
+
+    A cloned ``nianbao.toml`` saying ``output = "../site"`` must not make a build write
+    (or clean delete) outside the repository without the user saying so with ``-o``.
+    """
+    out, root = config.output.resolve(), config.root.resolve()
+    if out != root and root not in out.parents:
+        where = display_path(config.file) if config.file else "配置"
+        value = Path(os.path.relpath(config.output, config.root)).as_posix()
+        raise UsageError(
+            f'{where}: output = "{value}" 指向仓库之外（{out}）；'
+            "如确需写到那里，请用 -o 明确指定输出目录"
+        )
+    return config.output
 
 
 def _targets(

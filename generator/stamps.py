@@ -122,7 +122,7 @@ class Fingerprinter:
 MANIFEST_LIMIT = 64 * 1024 * 1024
 _KEY_LIMIT = 4096
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-_warned: set[str] = set()
+_warned: set[tuple[str, str]] = set()
 
 
 def _valid_key(key: object) -> bool:
@@ -178,16 +178,18 @@ def _parse_manifest(raw: bytes) -> dict[str, dict[str, Any]] | str:
     return entries
 
 
-def _warn_damaged(path: Path, why: str) -> None:
-    """Say once per process that the manifest is ignored (a build reads it twice)."""
+def _warn_damaged(path: Path, why: str, raw: bytes | None) -> None:
+    """Say once that the manifest is ignored (a build reads it twice), for each damage."""
+    seen = (os.path.abspath(path), hashlib.sha256(raw or b"").hexdigest())
+    if seen in _warned:
+        return
+    _warned.add(seen)
     try:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
         rel = str(path)
     shown = str(path) if path.is_absolute() and rel.startswith("..") else rel
-    if shown not in _warned:
-        _warned.add(shown)
-        print(f"nianbao: 警告：{shown} 已损坏（{why}），按不存在处理", file=sys.stderr)
+    print(f"nianbao: 警告：{shown} 已损坏（{why}），按不存在处理", file=sys.stderr)
 
 
 def display_source(name: str) -> str:
@@ -215,7 +217,7 @@ class Manifest:
         raw = read_regular(path, MANIFEST_LIMIT)
         parsed = "不是普通文件或过大" if raw is None else _parse_manifest(raw)
         if isinstance(parsed, str):
-            _warn_damaged(path, parsed)
+            _warn_damaged(path, parsed, raw)
             return cls(outdir, {})
         return cls(outdir, parsed)
 

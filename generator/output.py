@@ -93,10 +93,7 @@ def ensure_real_dirs(root: Path, folder: Path) -> None:
             except OSError as exc:
                 raise UsageError(f"{current}: 无法创建目录（{exc.strerror}）") from None
         if st is not None and stat.S_ISLNK(st.st_mode):
-            raise UsageError(
-                f"{current}: 是符号链接，nianbao 不会经由它写入或删除"
-                "（输出目录中的文件夹必须是真实目录）"
-            )
+            raise UsageError(f"{current}: 是符号链接，nianbao 不会经由它写入或删除；请换成真实目录")
         if st is None or not stat.S_ISDIR(st.st_mode):
             raise UsageError(f"{current}: 不是目录，无法在其中写入")
 

@@ -131,6 +131,19 @@ def test_build_modules_import_without_fcntl() -> None:
     assert proc.returncode == 0, proc.stderr
 
 
+def test_new_does_not_create_through_a_symlinked_agency_folder(
+    reports_repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """reports/evil -> ../victim: ``new reports/evil/2025.yaml`` created victim/2025.yaml."""
+    (reports_repo / "victim").mkdir()
+    (reports_repo / "reports" / "evil").symlink_to("../victim")
+    code, err = run_cli(capsys, "new", "reports/evil/2025.yaml", "--agency", "测试局")
+    assert code == 2 and "reports/evil: 是符号链接" in err, err
+    assert list((reports_repo / "victim").iterdir()) == []
+    code, err = run_cli(capsys, "new", "reports/fresh/2025.yaml", "--agency", "测试局")
+    assert code == 0 and (reports_repo / "reports" / "fresh" / "2025.yaml").is_file(), err
+
+
 # --------------------------------------------------------------------------- special files
 
 

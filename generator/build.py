@@ -176,15 +176,19 @@ def _refuse_sources_as_outputs(targets: Sequence[Target], outdir: Path) -> None:
 
     Refused: an output that is (the same file as) a report being built or a last year's
     report the build reads, or an existing file not recorded as ours that reads like a
-    report.
+    report.  Paths are compared resolved, existing files also by inode (hard links, links).
     """
     guarded: dict[str, str] = {}
     inodes: dict[tuple[int, int], str] = {}
+    folders: dict[Path, str] = {}
     for t in targets:
+        if t.source.parent not in folders:
+            folders[t.source.parent] = os.path.realpath(t.source.parent)
         year = t.source.stem
         prev = [previous_path(t.source, int(year))] if year.isdigit() else []
         for src in [t.source, *prev]:
-            guarded[os.path.normcase(os.path.realpath(src))] = str(src)
+            where = os.path.join(folders[t.source.parent], src.name)
+            guarded[os.path.normcase(where)] = str(src)
             with contextlib.suppress(OSError):
                 st = os.stat(src)
                 inodes[(st.st_dev, st.st_ino)] = str(src)
@@ -192,11 +196,13 @@ def _refuse_sources_as_outputs(targets: Sequence[Target], outdir: Path) -> None:
     clashes: list[str] = []
     for t in targets:
         for path in t.outputs.values():
-            hit = guarded.get(os.path.normcase(os.path.realpath(path)))
-            if hit is None and os.path.lexists(path):
-                with contextlib.suppress(OSError):
+            hit = guarded.get(os.path.normcase(path))
+            if hit is None:
+                try:
                     st = os.stat(path)
-                    hit = inodes.get((st.st_dev, st.st_ino))
+                except OSError:
+                    continue  # nothing there (or a dangling link, which is not written)
+                hit = inodes.get((st.st_dev, st.st_ino))
                 if hit is None:
                     manifest = manifest or Manifest.read(outdir)
                     if manifest.key(path) not in manifest.entries and _reads_like_report(path):

@@ -208,6 +208,7 @@ class Manifest:
 
     outdir: Path
     entries: dict[str, dict[str, Any]]
+    _base: Path | None = None
 
     @classmethod
     def read(cls, outdir: Path) -> Manifest:
@@ -223,11 +224,13 @@ class Manifest:
 
     def key(self, path: Path) -> str:
         """``path`` relative to the output directory, without resolving links in it."""
-        try:
-            rel = Path(os.path.abspath(path)).relative_to(self.outdir.resolve())
-        except ValueError:
-            rel = Path(os.path.abspath(path)).relative_to(os.path.abspath(self.outdir))
-        key = rel.as_posix()
+        if self._base is None:
+            self._base = self.outdir.resolve()
+        full, base = os.path.abspath(path), os.path.join(self._base, "")
+        if full.startswith(base):  # the usual case, without pathlib's parsing (it adds up)
+            key = full[len(base) :].replace(os.sep, "/")
+        else:
+            key = Path(full).relative_to(os.path.abspath(self.outdir)).as_posix()
         if not _valid_key(key):
             raise UsageError(f"{display_source(str(path))}: 无法记入清单的文件名")
         return key

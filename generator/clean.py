@@ -48,7 +48,11 @@ def check_dedicated(outdir: Path, protected: Iterable[Path]) -> None:
     out = outdir.resolve()
     if out.parent == out:
         raise UsageError(f"{outdir}: 是文件系统的根目录，clean 不会在其中删除文件")
-    for path in [*protected, Path.home()]:
+    try:
+        home = [Path.home()]
+    except (RuntimeError, KeyError):  # no home directory known (a service account)
+        home = []
+    for path in [*protected, *home]:
         guarded = path.resolve()
         if out == guarded or out in guarded.parents:
             raise UsageError(

@@ -134,6 +134,8 @@ def _valid_key(key: object) -> bool:
             return False
     except UnicodeEncodeError:  # a lone surrogate
         return False
+    if sys.platform == "win32" and ("\\" in key or ":" in key):
+        return False  # a separator or a drive there: no Windows build writes such a key
     parts = key.split("/")
     return not key.startswith("/") and all(p not in ("", ".", "..") for p in parts)
 

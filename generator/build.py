@@ -11,8 +11,10 @@ the others.
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import hashlib
 import os
+import re
+import stat
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -21,14 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import Diagnostic, UsageError
-from .output import TEMP_PREFIX, remove_stale_temps, write_atomic
+from .lock import LOCK
+from .lock import locked as _locked
+from .output import read_regular, remove_stale_temps, write_atomic
 from .render import FORMATS, RenderOptions, get_renderer
 from .stamps import MANIFEST, Fingerprinter, Manifest
 from .validate import check_file, previous_path
 
-__all__ = ["BuildResult", "Summary", "Target", "build", "clean", "output_paths", "plan"]
-
-LOCK = ".nianbao-lock"
+__all__ = ["BuildResult", "Summary", "Target", "build", "output_paths", "plan"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,8 @@ class Target:
     source: Path
     name: str
     outputs: dict[str, Path]
+    outdir: Path | None = None
+    """The (resolved) output directory: no symbolic link below it is followed."""
 
 
 @dataclass(slots=True)
@@ -49,6 +53,8 @@ class BuildResult:
     written: list[Path] = field(default_factory=list)
     unchanged: list[Path] = field(default_factory=list)
     sizes: dict[str, int] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    """SHA-256 of each written output: ``clean`` deletes only files that still match."""
     failed: bool = False
     skipped: bool = False
     crash: str | None = None
@@ -96,6 +102,7 @@ def output_paths(
             rel = None
     if rel is None:
         rel = Path(resolved.parent.name) / source.name
+    _check_utf8(rel, source)
     paths: dict[str, Path] = {}
     for suffix in formats:
         try:
@@ -106,6 +113,19 @@ def output_paths(
             raise UsageError(f"{source}: 输出路径 {target} 不在输出目录 {outdir} 之内")
         paths[suffix] = target
     return paths
+
+
+def _check_utf8(rel: Path, source: Path) -> None:
+    """Refuse a name that is not text (bytes like ``\\xff`` on Linux) before anything is
+    written: the manifest, which is text, could not record its outputs."""
+    try:
+        str(rel).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = os.fsencode(source).decode("utf-8", "backslashreplace")
+        raise UsageError(
+            f"{shown}: 路径含有不是 UTF-8 文字的字节，生成的文件无法记入清单；"
+            "请重命名该文件夹或文件"
+        ) from None
 
 
 def plan(
@@ -120,8 +140,9 @@ def plan(
         raise UsageError(
             f"未知的输出格式：{', '.join(unknown) or '（空）'}（可选：{', '.join(FORMATS)}）"
         )
+    out = outdir.resolve()
     targets = [
-        Target(src, name, output_paths(src, root, outdir, formats))
+        Target(src, name, output_paths(src, root, outdir, formats), out)
         for src, name in zip(sources, names, strict=True)
     ]
     seen: dict[Path, str] = {}
@@ -130,7 +151,74 @@ def plan(
             if path in seen:
                 raise UsageError(f"{t.name} 和 {seen[path]} 会生成同一个文件 {path}")
             seen[path] = t.name
+    _refuse_sources_as_outputs(targets, outdir)
+    _check_bookkeeping(outdir)
     return targets
+
+
+def _check_bookkeeping(outdir: Path) -> None:
+    """The lock and the manifest must be regular files, checked before anything is
+    written (a link there would otherwise stop the build after its outputs are written)."""
+    for name in (LOCK, MANIFEST):
+        path = outdir / name
+        with contextlib.suppress(OSError):
+            if not stat.S_ISREG(os.lstat(path).st_mode):
+                raise UsageError(
+                    f"{path}: 不是普通文件（可能是符号链接），nianbao 不会使用它；请删除它"
+                )
+
+
+_REPORT_KEYS = (re.compile(rb"(?m)^agency[ \t]*:"), re.compile(rb"(?m)^year[ \t]*:"))
+
+
+def _refuse_sources_as_outputs(targets: Sequence[Target], outdir: Path) -> None:
+    """An output must never be a source, whatever the names (a YAML report named ``.md``).
+
+    Refused: an output that is (the same file as) a report being built or a last year's
+    report the build reads, or an existing file not recorded as ours that reads like a
+    report.  Paths are compared resolved, existing files also by inode (hard links, links).
+    """
+    guarded: dict[str, str] = {}
+    inodes: dict[tuple[int, int], str] = {}
+    folders: dict[Path, str] = {}
+    for t in targets:
+        if t.source.parent not in folders:
+            folders[t.source.parent] = os.path.realpath(t.source.parent)
+        year = t.source.stem
+        prev = [previous_path(t.source, int(year))] if year.isdigit() else []
+        for src in [t.source, *prev]:
+            where = os.path.join(folders[t.source.parent], src.name)
+            guarded[os.path.normcase(where)] = str(src)
+            with contextlib.suppress(OSError):
+                st = os.stat(src)
+                inodes[(st.st_dev, st.st_ino)] = str(src)
+    manifest: Manifest | None = None
+    clashes: list[str] = []
+    for t in targets:
+        for path in t.outputs.values():
+            hit = guarded.get(os.path.normcase(path))
+            if hit is None:
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue  # nothing there (or a dangling link, which is not written)
+                hit = inodes.get((st.st_dev, st.st_ino))
+                if hit is None:
+                    manifest = manifest or Manifest.read(outdir)
+                    if manifest.key(path) not in manifest.entries and _reads_like_report(path):
+                        hit = "一份报告（不是 nianbao 生成的）"
+            if hit is not None:
+                clashes.append(f"  {path} 是 {hit}")
+    if clashes:
+        raise UsageError(
+            "输出文件会覆盖报告源文件，未生成任何文件；请换一个输出目录（-o）：\n"
+            + "\n".join(clashes)
+        )
+
+
+def _reads_like_report(path: Path) -> bool:
+    data = read_regular(path, 2 * 1024 * 1024)
+    return data is not None and all(k.search(data[:65536]) for k in _REPORT_KEYS)
 
 
 def render_target(
@@ -161,8 +249,10 @@ def write_target(result: BuildResult, rendered: dict[str, bytes]) -> BuildResult
     try:
         for suffix, data in rendered.items():
             path = result.target.outputs[suffix]
-            (result.written if write_atomic(path, data) else result.unchanged).append(path)
+            changed = write_atomic(path, data, root=result.target.outdir)
+            (result.written if changed else result.unchanged).append(path)
             result.sizes[suffix] = len(data)
+            result.hashes[suffix] = hashlib.sha256(data).hexdigest()
     except UsageError as exc:
         result.failed, result.crash, result.environment = True, str(exc), True
     except Exception as exc:  # noqa: BLE001 - one broken report must not stop the others
@@ -203,22 +293,6 @@ def _work(args: tuple[Target, RenderOptions, bool]) -> BuildResult:
     return build_target(*args)
 
 
-@contextlib.contextmanager
-def _locked(outdir: Path) -> Iterator[None]:
-    """Serialises updates of the manifest (and clean) between concurrent nianbao runs."""
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-        fh = open(outdir / LOCK, "a+b")  # noqa: SIM115 - held for the whole build
-    except OSError as exc:
-        raise UsageError(f"{outdir}: 无法创建输出目录（{exc.strerror}）") from None
-    with fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def build(
     targets: Sequence[Target],
     outdir: Path,
@@ -233,7 +307,7 @@ def build(
     start = time.perf_counter()
     results: list[BuildResult] = []
     manifest = Manifest.read(outdir)
-    records: list[tuple[Path, str, str, int]] = []
+    records: list[tuple[Path, str, str, int, str]] = []
     todo: list[Target] = []
     prints: dict[Path, dict[str, str]] = {}
     fingerprint = Fingerprinter(options.templates, options.reference_docx)
@@ -253,7 +327,8 @@ def build(
         if result.ok:
             fp = prints[result.target.source]
             for suffix, path in result.target.outputs.items():
-                records.append((path, result.target.name, fp[suffix], result.sizes[suffix]))
+                size, sha = result.sizes[suffix], result.hashes[suffix]
+                records.append((path, result.target.name, fp[suffix], size, sha))
         if progress:
             progress(result)
 
@@ -277,38 +352,7 @@ def build(
                     latest.write()
                 # What a killed build left behind; a running build's own files are kept.
                 folders = {outdir} | {p.parent for t in targets for p in t.outputs.values()}
-                remove_stale_temps(sorted(folders))
+                remove_stale_temps(sorted(folders), outdir.resolve())
     order = {t.source: i for i, t in enumerate(targets)}
     results.sort(key=lambda r: order[r.target.source])
     return Summary(results, time.perf_counter() - start)
-
-
-def clean(outdir: Path) -> list[Path]:
-    """Remove what builds wrote into ``outdir`` (per its manifest) and nothing else."""
-    if not outdir.is_dir():
-        return []
-    removed: list[Path] = []
-    with _locked(outdir):
-        manifest = Manifest.read(outdir)
-        folders: set[Path] = set()
-        for key in manifest.outputs():
-            path = Path(os.path.normpath(outdir / key))
-            if outdir.resolve() not in path.resolve().parents:
-                continue  # a tampered manifest cannot make clean delete elsewhere
-            if path.is_file():
-                path.unlink()
-                removed.append(path)
-            folders.add(path.parent)
-        for tmp in outdir.rglob(f"{TEMP_PREFIX}*"):
-            tmp.unlink(missing_ok=True)
-            folders.add(tmp.parent)
-        (outdir / MANIFEST).unlink(missing_ok=True)
-        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
-            with contextlib.suppress(OSError):
-                while folder != outdir and not any(folder.iterdir()):
-                    folder.rmdir()
-                    folder = folder.parent
-        (outdir / LOCK).unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        outdir.rmdir()  # only if empty
-    return removed

@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("clean", help="删除 build 生成的文件（只删这些）")
     c.add_argument("-o", "--output", metavar="DIR", help="输出目录（默认见配置）")
+    c.add_argument("--force", action="store_true", help="生成后被手工修改过的文件也删除")
 
     d = sub.add_parser("deps", help="输出 make 依赖规则")
     d.add_argument("paths", nargs="*", metavar="PATH", help="YAML 文件、目录或通配符")
@@ -322,11 +323,14 @@ class _Progress:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from .build import clean
+    from .clean import clean
 
-    _, outdir, _ = _settings(args)
-    removed = clean(outdir)
-    print(f"删除了 {len(removed)} 个生成的文件", file=sys.stderr)
+    config, outdir, _ = _settings(args)
+    done = clean(outdir, [config.root, config.source], force=args.force)
+    for path, why in done.kept:
+        print(f"保留 {display_path(path)}：{why}", file=sys.stderr)
+    kept = f"，保留 {len(done.kept)} 个" if done.kept else ""
+    print(f"删除了 {len(done.removed)} 个生成的文件{kept}", file=sys.stderr)
     return EXIT_OK
 
 

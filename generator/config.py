@@ -142,7 +142,7 @@ def _check(settings: Mapping[str, _Setting], root: Path, file: Path | None) -> C
     return Config(
         root=root,
         source=_path(settings["source"]) or root / "reports",
-        output=_path(settings["output"]) or root / "build",
+        output=_output(settings["output"], root),
         formats=_formats(settings["formats"]),
         templates=_existing(settings["templates"], Path.is_dir, "目录不存在"),
         reference_docx=_existing(settings["reference_docx"], Path.is_file, "文件不存在"),
@@ -158,6 +158,24 @@ def _path(s: _Setting) -> Path | None:
     if not isinstance(s.value, str) or not s.value:
         raise UsageError(f"{s.where} 应为路径文本")
     return s.base / s.value
+
+
+def _output(s: _Setting, root: Path) -> Path:
+    """The output folder; from the file or the default it must stay inside the repository.
+
+    A cloned ``nianbao.toml`` saying ``output = "../site"`` must not make a build write
+    (or clean delete) outside the repository without the user saying so with ``-o``.
+    """
+    path = _path(s) or root / "build"
+    if s.origin is Origin.FLAG:
+        return path
+    out, top = path.resolve(), root.resolve()
+    if out != top and top not in out.parents:
+        raise UsageError(
+            f'{s.where} = "{s.value}" 指向仓库之外（{out}）；'
+            "如确需写到那里，请用 -o 明确指定输出目录"
+        )
+    return path
 
 
 def _existing(s: _Setting, test: Any, problem: str) -> Path | None:

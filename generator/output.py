@@ -5,6 +5,13 @@ target, so a reader (or a killed build) sees the old file or the new one, never 
 mix.  A file whose bytes did not change is not touched at all, which keeps make and
 git quiet.  DOCX files are re-packed with fixed timestamps so the same report always
 gives the same bytes.
+
+A repository may be hostile (cloned from someone else), so writing never follows a
+symbolic link below the output directory: every folder on the way is created or
+checked to be a real directory, and only a regular file is ever replaced.  A file the
+user names (``schema -o``) may be a device or a pipe (``/dev/null``, ``/dev/stdout``):
+it is written to, never replaced.  The checks are made with ``lstat`` just before
+each step; a concurrent attacker on the same machine racing them is out of scope.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import stat
 import struct
 import tempfile
 import zipfile
@@ -21,33 +29,185 @@ from pathlib import Path
 
 from .errors import UsageError
 
-__all__ = ["TEMP_PREFIX", "normalize_zip", "remove_stale_temps", "write_atomic", "zip_parts"]
+__all__ = [
+    "TEMP_PREFIX",
+    "ensure_real_dirs",
+    "normalize_zip",
+    "read_regular",
+    "real_dirs_below",
+    "remove_stale_temps",
+    "write_atomic",
+    "zip_parts",
+]
 
 TEMP_PREFIX = ".nianbao-tmp-"
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_RETRIES = 5
+"""How often a write is retried when a concurrent ``clean`` removed its empty folder."""
 
 
-def write_atomic(target: Path, data: bytes) -> bool:
-    """Replace ``target`` with ``data`` atomically; returns False when it already held them."""
+def _lstat(path: Path) -> os.stat_result | None:
     try:
-        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # The writer's pid in the name lets a later build tell a killed build's leftovers
-        # from the files a build running side by side is writing right now.
-        prefix = f"{TEMP_PREFIX}{os.getpid()}-"
-        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=target.parent)
+        return os.lstat(path)
+    except FileNotFoundError:
+        return None
     except OSError as exc:
-        raise UsageError(f"{target.parent}: 无法写入（{exc.strerror}）") from None
+        raise UsageError(f"{path}: 无法访问（{exc.strerror}）") from None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "是符号链接"
+    if stat.S_ISDIR(mode):
+        return "是目录"
+    if stat.S_ISBLK(mode):
+        return "是块设备"
+    return "不是普通文件"
+
+
+def ensure_real_dirs(root: Path, folder: Path) -> None:
+    """Create ``folder`` below ``root`` one component at a time, each a real directory.
+
+    ``root`` itself may be a symbolic link (the user chose it, e.g. a bigger disk); a
+    link *below* it could point anywhere, so it is refused, naming the link.
+    """
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{root}: 无法创建输出目录（{exc.strerror}）") from None
+    try:
+        parts = folder.relative_to(root).parts
+    except ValueError:
+        raise UsageError(f"{folder}: 不在输出目录 {root} 之内") from None
+    current = root
+    for part in parts:
+        current = current / part
+        st = _lstat(current)
+        if st is None:
+            try:
+                os.mkdir(current)
+                continue
+            except FileExistsError:
+                st = _lstat(current)
+            except OSError as exc:
+                raise UsageError(f"{current}: 无法创建目录（{exc.strerror}）") from None
+        if st is not None and stat.S_ISLNK(st.st_mode):
+            raise UsageError(f"{current}: 是符号链接，nianbao 不会经由它写入或删除；请换成真实目录")
+        if st is None or not stat.S_ISDIR(st.st_mode):
+            raise UsageError(f"{current}: 不是目录，无法在其中写入")
+
+
+def real_dirs_below(root: Path, folder: Path) -> bool:
+    """Whether every component of ``folder`` below ``root`` exists and is a real directory."""
+    try:
+        parts = folder.relative_to(root).parts
+    except ValueError:
+        return False
+    current = root
+    for part in parts:
+        current = current / part
+        try:
+            if not stat.S_ISDIR(os.lstat(current).st_mode):
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (not followed if a link) of at most
+    ``limit`` bytes; None otherwise.  Never blocks on a pipe."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with open(fd, "rb") as fh:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
+            return None
+        if not _NOFOLLOW and os.path.islink(path):
+            return None
+        return fh.read(limit + 1)
+
+
+def write_atomic(target: Path, data: bytes, *, root: Path | None = None) -> bool:
+    """Replace ``target`` with ``data`` atomically; returns False when it already held them.
+
+    With ``root`` (an output directory), no symbolic link below it is followed and only
+    a regular file is replaced.  Without, ``target`` is a file the user named: a device
+    or a pipe (also through a link, like ``/dev/stdout``) is written to directly, a
+    link to a regular file, a directory or a block device is refused.
+    """
+    if root is not None:
+        ensure_real_dirs(root, target.parent)
+    st = _lstat(target)
+    if st is not None and root is None and _special_target(target, st):
+        _write_through(target, data)
+        return True
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise UsageError(f"{target}: {_kind(st.st_mode)}，nianbao 只替换普通文件")
+    if st is not None and st.st_size == len(data) and read_regular(target, len(data)) == data:
+        return False
+    for attempt in range(_RETRIES):
+        try:
+            if root is None:
+                target.parent.mkdir(parents=True, exist_ok=True)
+            elif attempt:
+                ensure_real_dirs(root, target.parent)
+            # The writer's pid in the name lets a later build tell a killed build's leftovers
+            # from the files a build running side by side is writing right now.
+            prefix = f"{TEMP_PREFIX}{os.getpid()}-"
+            fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=target.suffix, dir=target.parent)
+            break
+        except FileNotFoundError:  # a concurrent clean removed the empty folder: again
+            if attempt == _RETRIES - 1:
+                raise UsageError(f"{target.parent}: 无法写入（目录被删除）") from None
+        except OSError as exc:
+            raise UsageError(f"{target.parent}: 无法写入（{exc.strerror}）") from None
+    _finish(fd, tmp, target, data)
+    return True
+
+
+def _special_target(target: Path, st: os.stat_result) -> bool:
+    """Whether a user-named ``target`` is a character device or a pipe, to write into."""
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            st = os.stat(target)
+        except OSError as exc:
+            raise UsageError(f"{target}: 是无法解析的符号链接（{exc.strerror}）") from None
+        if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+            raise UsageError(
+                f"{target}: 是符号链接（指向 {os.path.realpath(target)}），nianbao 不会替换它；"
+                "请直接给出要写入的文件"
+            )
+    return stat.S_ISCHR(st.st_mode) or stat.S_ISFIFO(st.st_mode)
+
+
+def _write_through(target: Path, data: bytes) -> None:
+    """Write into a device or a pipe as a shell redirection would (a pipe waits for a reader)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        with open(fd, "wb") as fh:
+            mode = os.fstat(fd).st_mode
+            if not (stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)):
+                raise UsageError(f"{target}: 不是设备或管道，未写入")
+            fh.write(data)
+    except OSError as exc:
+        raise UsageError(f"{target}: 写入失败（{exc.strerror}）") from None
+
+
+def _finish(fd: int, tmp: str, target: Path, data: bytes) -> None:
+    """Fill the temporary file, flush it and rename it over ``target`` (a regular file)."""
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
+        st = _lstat(target)  # again: it may have changed while the data was written
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            raise UsageError(f"{target}: {_kind(st.st_mode)}，nianbao 只替换普通文件")
         os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
@@ -55,16 +215,18 @@ def write_atomic(target: Path, data: bytes) -> bool:
         if isinstance(exc, OSError):
             raise UsageError(f"{target}: 写入失败（{exc.strerror}）") from None
         raise
-    return True
 
 
-def remove_stale_temps(folders: Iterable[Path]) -> list[Path]:
+def remove_stale_temps(folders: Iterable[Path], root: Path | None = None) -> list[Path]:
     """Delete the temporary files in ``folders`` whose writer is no longer running.
 
     Only a process killed between creating and renaming its temporary file leaves one.
+    With ``root``, a folder reached through a symbolic link below it is left alone.
     """
     removed: list[Path] = []
     for folder in folders:
+        if root is not None and folder.resolve() != root and not real_dirs_below(root, folder):
+            continue
         try:
             leftovers = sorted(folder.glob(f"{TEMP_PREFIX}*"))
         except OSError:

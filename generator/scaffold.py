@@ -62,7 +62,11 @@ def new_report(path: Path, config: Config, agency: str | None = None) -> Created
         prev_values = compute_values(prev_fmt, source.data)
     schema_ref = os.path.relpath(config.schema_file, path.resolve().parent)
     text = scaffold_text(fmt, year, previous, prev_values, agency, schema_ref, prev_path.name)
-    write_atomic(path, text.encode("utf-8"))
+    # Below the reports folder no symbolic link is followed (a cloned reports/a -> ../x
+    # must not make `new` create files elsewhere); a path the user names outside it is theirs.
+    reports, target = Path(os.path.abspath(config.source)), Path(os.path.abspath(path))
+    inside = reports in target.parents
+    write_atomic(target if inside else path, text.encode("utf-8"), root=reports if inside else None)
     return Created(path, prev_path if previous is not None else None)
 
 

@@ -14,14 +14,17 @@ import functools
 import hashlib
 import json
 import os
+import re
 import stat
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .output import write_atomic
+from .errors import UsageError
+from .output import read_regular, write_atomic
 from .resources import templates_dir
 
 __all__ = ["MANIFEST", "Fingerprinter", "Manifest", "output_inputs"]
@@ -116,24 +119,123 @@ class Fingerprinter:
         return out
 
 
+MANIFEST_LIMIT = 64 * 1024 * 1024
+_KEY_LIMIT = 4096
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_warned: set[tuple[str, str]] = set()
+
+
+def _valid_key(key: object) -> bool:
+    """A relative path below the output directory, as ``Manifest.key`` makes them."""
+    if not isinstance(key, str) or not key or "\0" in key:
+        return False
+    try:
+        if len(key.encode("utf-8")) > _KEY_LIMIT:
+            return False
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    if sys.platform == "win32" and ("\\" in key or ":" in key):
+        return False  # a separator or a drive there: no Windows build writes such a key
+    parts = key.split("/")
+    return not key.startswith("/") and all(p not in ("", ".", "..") for p in parts)
+
+
+def _valid_entry(entry: object) -> bool:
+    if not isinstance(entry, dict):
+        return False
+    size, digest = entry.get("size"), entry.get("sha256")
+    return (
+        isinstance(entry.get("source"), str)
+        and isinstance(entry.get("fingerprint"), str)
+        and isinstance(size, int)
+        and not isinstance(size, bool)
+        and size >= 0
+        and (digest is None or (isinstance(digest, str) and _SHA256.fullmatch(digest) is not None))
+        and all(_encodable(v) for v in entry.values() if isinstance(v, str))
+    )
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _parse_manifest(raw: bytes) -> dict[str, dict[str, Any]] | str:
+    """The entries of a manifest, or why it is damaged (a committed one may be hostile)."""
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return "不是有效的 JSON"
+    if not isinstance(doc, dict) or doc.get("nianbao") not in (1, 2):
+        return "不是 nianbao 的清单"
+    entries = doc.get("outputs")
+    if not isinstance(entries, dict):
+        return "缺少 outputs"
+    for key, entry in entries.items():
+        if not _valid_key(key) or not _valid_entry(entry):
+            return "有无效的条目"
+    return entries
+
+
+def _warn_damaged(path: Path, why: str, raw: bytes | None) -> None:
+    """Say once that the manifest is ignored (a build reads it twice), for each damage."""
+    seen = (os.path.abspath(path), hashlib.sha256(raw or b"").hexdigest())
+    if seen in _warned:
+        return
+    _warned.add(seen)
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        rel = str(path)
+    shown = str(path) if path.is_absolute() and rel.startswith("..") else rel
+    print(f"nianbao: 警告：{shown} 已损坏（{why}），按不存在处理", file=sys.stderr)
+
+
+def display_source(name: str) -> str:
+    """A report's name as the manifest can store it (undecodable bytes as ``\\xff``)."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace") if not _encodable(name) else name
+
+
 @dataclass(slots=True)
 class Manifest:
-    """What the last builds wrote into an output directory, keyed by output path."""
+    """What the last builds wrote into an output directory, keyed by output path.
+
+    Each entry records the output's size and SHA-256, so ``clean`` deletes a file only
+    when it still holds what the build wrote.  A damaged or hostile manifest (wrong
+    types, odd keys, absurd nesting) is treated as absent, with one warning.
+    """
 
     outdir: Path
     entries: dict[str, dict[str, Any]]
+    _base: Path | None = None
 
     @classmethod
     def read(cls, outdir: Path) -> Manifest:
-        try:
-            raw = json.loads((outdir / MANIFEST).read_text(encoding="utf-8"))
-            entries = raw.get("outputs", {}) if isinstance(raw, dict) else {}
-        except (OSError, ValueError):
-            entries = {}
-        return cls(outdir, entries if isinstance(entries, dict) else {})
+        path = outdir / MANIFEST
+        if not os.path.lexists(path):
+            return cls(outdir, {})
+        raw = read_regular(path, MANIFEST_LIMIT)
+        parsed = "不是普通文件或过大" if raw is None else _parse_manifest(raw)
+        if isinstance(parsed, str):
+            _warn_damaged(path, parsed, raw)
+            return cls(outdir, {})
+        return cls(outdir, parsed)
 
     def key(self, path: Path) -> str:
-        return path.resolve().relative_to(self.outdir.resolve()).as_posix()
+        """``path`` relative to the output directory, without resolving links in it."""
+        if self._base is None:
+            self._base = self.outdir.resolve()
+        full, base = os.path.abspath(path), os.path.join(self._base, "")
+        if full.startswith(base):  # the usual case, without pathlib's parsing (it adds up)
+            key = full[len(base) :].replace(os.sep, "/")
+        else:
+            key = Path(full).relative_to(os.path.abspath(self.outdir)).as_posix()
+        if not _valid_key(key):
+            raise UsageError(f"{display_source(str(path))}: 无法记入清单的文件名")
+        return key
 
     def up_to_date(self, path: Path, fingerprint: str) -> bool:
         entry = self.entries.get(self.key(path))
@@ -144,13 +246,22 @@ class Manifest:
         except OSError:
             return False
 
-    def record(self, path: Path, source: str, fingerprint: str, size: int) -> None:
-        self.entries[self.key(path)] = {"source": source, "fingerprint": fingerprint, "size": size}
+    def record(
+        self, path: Path, source: str, fingerprint: str, size: int, sha256: str | None = None
+    ) -> None:
+        entry: dict[str, Any] = {
+            "source": display_source(source),
+            "fingerprint": fingerprint,
+            "size": size,
+        }
+        if sha256 is not None:
+            entry["sha256"] = sha256
+        self.entries[self.key(path)] = entry
 
     def write(self) -> None:
-        doc = {"nianbao": 1, "outputs": dict(sorted(self.entries.items()))}
+        doc = {"nianbao": 2, "outputs": dict(sorted(self.entries.items()))}
         text = json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-        write_atomic(self.outdir / MANIFEST, text.encode("utf-8"))
+        write_atomic(self.outdir / MANIFEST, text.encode("utf-8"), root=self.outdir)
 
     def outputs(self) -> Mapping[str, dict[str, Any]]:
         return self.entries

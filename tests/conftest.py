@@ -96,3 +96,25 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite tests/golden/ from the current renderers (review the diff!)",
     )
+
+
+@pytest.fixture
+def reports_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A reports repository (a copy of the examples under reports/) as the current directory."""
+    import shutil
+
+    shutil.copytree(EXAMPLES, tmp_path / "reports")
+    (tmp_path / ".git").mkdir()  # stops the config search here
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    """Run ``nianbao`` in-process: exit code and stderr; never a traceback or 内部错误."""
+    from generator.cli import main
+
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and "内部错误" not in err, err
+    return code, err

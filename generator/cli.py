@@ -24,7 +24,7 @@ from . import __version__
 from .errors import InvalidReport, NianbaoError, UsageError
 
 if TYPE_CHECKING:
-    from .build import BuildResult, Target
+    from .build import BuildResult, Summary, Target
     from .config import Config
     from .validate import Outcome
 
@@ -323,20 +323,31 @@ def _build(args: argparse.Namespace) -> int:
             progress=show,
             stop=stopped.event,
         )
-    show.finish()
-    _report_failures(summary.failed)
-    if stopped.signum is not None:
-        _report_not_built(summary.not_built, stopped.signum)
-        return 128 + stopped.signum  # 130 for Ctrl-C, 143 for SIGTERM, as shells report them
-    if not args.quiet or summary.failed:
-        print(
-            f"生成 {len(summary.built)} 份，已是最新 {len(summary.up_to_date)} 份，"
-            f"失败 {len(summary.failed)} 份，用时 {summary.seconds:.2f} 秒",
-            file=sys.stderr,
-        )
-    if any(r.environment for r in summary.failed):
-        return EXIT_USAGE  # the output could not be written: not the report's fault
-    return EXIT_INVALID if summary.failed else EXIT_OK
+    with _reader_may_leave():  # `build 2>&1 | head` must not stop the build or change its code
+        show.finish()
+    return _summarise(summary, stopped.signum, quiet=args.quiet)
+
+
+def _summarise(summary: Summary, signum: int | None, *, quiet: bool) -> int:
+    """Print how the build went; the exit code it implies."""
+    failed = summary.failed
+    if signum is not None:
+        code = 128 + signum  # 130 for Ctrl-C, 143 for SIGTERM, as shells report them
+    elif any(r.environment for r in failed):
+        code = EXIT_USAGE  # the output could not be written: not the report's fault
+    else:
+        code = EXIT_INVALID if failed else EXIT_OK
+    with _reader_may_leave():
+        _report_failures(failed)
+        if signum is not None:
+            _report_not_built(summary.not_built, signum)
+        elif not quiet or failed:
+            print(
+                f"生成 {len(summary.built)} 份，已是最新 {len(summary.up_to_date)} 份，"
+                f"失败 {len(failed)} 份，用时 {summary.seconds:.2f} 秒",
+                file=sys.stderr,
+            )
+    return code
 
 
 def _report_failures(failed: Sequence[BuildResult]) -> None:
@@ -401,6 +412,10 @@ class _Progress:
         self.tty = sys.stderr.isatty() and not os.environ.get("CI")
 
     def __call__(self, result: BuildResult) -> None:
+        with _reader_may_leave():  # a reader that left must not stop the build
+            self._show(result)
+
+    def _show(self, result: BuildResult) -> None:
         self.done += 1
         if self.tty and not self.quiet:
             sys.stderr.write("\r\033[K")

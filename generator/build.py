@@ -260,23 +260,32 @@ def _parallel(jobs: Sequence[_Job], workers: int, stop: threading.Event) -> Iter
     """
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
         futures = {pool.submit(_work, job): job for job in jobs}
-        pending: set[Future[Rendered]] = set(futures)
-        while pending:
-            done, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
-            if stop.is_set():
-                for future in pending:
-                    future.cancel()
-                done, pending = done | wait(pending).done, set()
-            for future in sorted(done, key=lambda f: futures[f].target.name):
-                if future.cancelled():
-                    continue
-                try:
-                    yield future.result()
-                except BrokenProcessPool:
-                    if not stop.is_set():  # stopped: not built, and said so by the caller
-                        lost = BuildResult(futures[future].target, failed=True, crash=_LOST)
-                        lost.environment = True
-                        yield lost, None
+        try:
+            yield from _gather(futures, stop)
+        finally:  # left early (a second Ctrl-C): do not wait for the whole queue
+            for future in futures:
+                future.cancel()
+
+
+def _gather(futures: dict[Future[Rendered], _Job], stop: threading.Event) -> Iterator[Rendered]:
+    """The rendered reports as workers finish them, until done, stopped or broken."""
+    pending: set[Future[Rendered]] = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+        if stop.is_set():
+            for future in pending:
+                future.cancel()
+            done, pending = done | wait(pending).done, set()
+        for future in sorted(done, key=lambda f: futures[f].target.name):
+            if future.cancelled():
+                continue
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                if not stop.is_set():  # stopped: not built, and said so by the caller
+                    lost = BuildResult(futures[future].target, failed=True, crash=_LOST)
+                    lost.environment = True
+                    yield lost, None
 
 
 def _written(rendered: Iterator[Rendered]) -> Iterator[BuildResult]:

@@ -161,7 +161,7 @@ def expand_paths(patterns: Sequence[str]) -> list[Path]:
     found: list[Path] = []
     for pattern in patterns:
         literal = os.path.lexists(pattern) or not glob.has_magic(pattern)
-        matches = [pattern] if literal else sorted(glob.glob(pattern, recursive=True))
+        matches = [pattern] if literal else _glob(pattern)
         if not matches:
             raise UsageError(f"{pattern}: 没有匹配的文件")
         for match in matches:
@@ -176,6 +176,24 @@ def expand_paths(patterns: Sequence[str]) -> list[Path]:
     if not unique:
         raise UsageError(f"{'、'.join(patterns)}: 没有找到任何 .yaml 报告文件")
     return unique
+
+
+def _glob(pattern: str) -> list[str]:
+    """Matches of ``pattern``; failing that, with its longest existing folder taken literally.
+
+    ``reports/[2024]/*.yaml`` then finds the files in the folder really named ``[2024]``.
+    """
+    found = glob.glob(pattern, recursive=True)
+    if not found:
+        head, tail = pattern, ""
+        while head and not os.path.isdir(head):
+            head, rest = os.path.split(head)
+            tail = os.path.join(rest, tail) if tail else rest
+            if not rest:
+                break
+        if head and tail and os.path.isdir(head):
+            found = glob.glob(os.path.join(glob.escape(head), tail), recursive=True)
+    return sorted(found)
 
 
 def _distinct_files(paths: list[Path]) -> list[Path]:

@@ -473,3 +473,12 @@ def test_a_stop_request_ends_a_serial_build_between_reports(repo: Path) -> None:
     built = [r.target for r in summary.built]  # and those rendered while it was written
     assert 1 <= len(built) <= 10 and built == targets[: len(built)]
     assert summary.not_built == targets[len(built) :]
+
+
+def test_a_glob_below_a_folder_with_glob_characters_in_its_name(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``reports/[2024]/*.yaml``: the folder is real, the ``*`` is a pattern."""
+    write(repo / "reports" / "[2024]" / "2022.yaml", MINIMAL)
+    assert main(["validate", "reports/[2024]/*.yaml"]) == 0
+    assert "reports/[2024]/2022.yaml: 通过" in capsys.readouterr().err

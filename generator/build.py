@@ -14,23 +14,42 @@ import contextlib
 import hashlib
 import os
 import re
+import signal
 import stat
+import sys
+import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import Diagnostic, UsageError
+from .errors import Diagnostic, InvalidReport, UsageError
 from .lock import LOCK
 from .lock import locked as _locked
 from .output import read_regular, remove_stale_temps, write_atomic
 from .render import FORMATS, RenderOptions, get_renderer
-from .stamps import MANIFEST, Fingerprinter, Manifest
+from .source import read_report
+from .stamps import MANIFEST, Fingerprinter, Manifest, fingerprints, read_previous, report_digest
 from .validate import check_file, previous_path
 
-__all__ = ["BuildResult", "Summary", "Target", "build", "output_paths", "plan"]
+__all__ = [
+    "BuildResult",
+    "Summary",
+    "Target",
+    "build",
+    "output_paths",
+    "plan",
+    "worker_count",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +79,8 @@ class BuildResult:
     crash: str | None = None
     environment: bool = False
     """The failure came from the environment (unwritable output, full disk), not the report."""
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    """Per format, the fingerprint of the inputs exactly as read for this build."""
 
     @property
     def ok(self) -> bool:
@@ -70,6 +91,8 @@ class BuildResult:
 class Summary:
     results: list[BuildResult]
     seconds: float
+    not_built: list[Target] = field(default_factory=list)
+    """Reports left out because the build was stopped (a signal)."""
 
     @property
     def built(self) -> list[BuildResult]:
@@ -184,9 +207,8 @@ def _refuse_sources_as_outputs(targets: Sequence[Target], outdir: Path) -> None:
     for t in targets:
         if t.source.parent not in folders:
             folders[t.source.parent] = os.path.realpath(t.source.parent)
-        year = t.source.stem
-        prev = [previous_path(t.source, int(year))] if year.isdigit() else []
-        for src in [t.source, *prev]:
+        last_year = previous_path(t.source)
+        for src in [t.source] if last_year is None else [t.source, last_year]:
             where = os.path.join(folders[t.source.parent], src.name)
             guarded[os.path.normcase(where)] = str(src)
             with contextlib.suppress(OSError):
@@ -221,22 +243,44 @@ def _reads_like_report(path: Path) -> bool:
     return data is not None and all(k.search(data[:65536]) for k in _REPORT_KEYS)
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """What a worker needs to render one report; ``extras`` digests templates per format."""
+
+    target: Target
+    options: RenderOptions
+    strict: bool
+    extras: dict[str, str]
+
+
 def render_target(
-    target: Target, options: RenderOptions, strict: bool = False
+    target: Target,
+    options: RenderOptions,
+    strict: bool = False,
+    extras: Mapping[str, str] | None = None,
 ) -> tuple[BuildResult, dict[str, bytes] | None]:
     """Validate and render one report in memory; None instead of outputs when it failed.
 
-    With ``strict``, a report with warnings is treated as failed and not rendered.
+    The report and last year's file are read once: the fingerprints recorded for the
+    outputs are those of the very bytes validated and rendered, so an edit made while
+    the build runs is seen by the next build.  With ``strict``, a report with
+    warnings is treated as failed and not rendered.
     """
     result = BuildResult(target)
     try:
-        outcome = check_file(target.source, target.name)
+        data = read_report(target.source, target.name)  # size and file type checked first
+        previous, prev_digest = read_previous(previous_path(target.source))
+        if extras is not None:
+            result.fingerprints = fingerprints(report_digest(data), prev_digest, extras)
+        outcome = check_file(target.source, target.name, data=data, previous_data=previous)
         result.diagnostics = outcome.diagnostics
         if not outcome.ok or outcome.report is None or (strict and outcome.warnings):
             result.failed = True
             return result, None
         report = outcome.report
         return result, {s: get_renderer(s).render(report, options) for s in target.outputs}
+    except InvalidReport as exc:
+        result.failed, result.diagnostics = True, list(exc.diagnostics)
     except UsageError as exc:
         result.failed, result.crash, result.environment = True, str(exc), True
     except Exception as exc:  # noqa: BLE001 - one broken report must not stop the others
@@ -261,36 +305,108 @@ def write_target(result: BuildResult, rendered: dict[str, bytes]) -> BuildResult
 
 
 def build_target(target: Target, options: RenderOptions, strict: bool = False) -> BuildResult:
-    """Validate, render and write one report (what a parallel worker does)."""
+    """Validate, render and write one report."""
     result, rendered = render_target(target, options, strict)
     return result if rendered is None else write_target(result, rendered)
 
 
-def _serial(todo: Sequence[Target], options: RenderOptions, strict: bool) -> Iterator[BuildResult]:
-    """One report after another, each one's files written while the next one renders.
+Rendered = tuple[BuildResult, dict[str, bytes] | None]
 
-    Writing is system calls (the GIL is released), rendering is Python: a writer thread
-    overlaps the two.  At most a few reports wait to be written, so memory stays flat.
+
+def _serial(jobs: Sequence[_Job], stop: threading.Event) -> Iterator[Rendered]:
+    """One report after another, in this process; a stop request ends it between reports."""
+    for job in jobs:
+        if stop.is_set():
+            return
+        yield render_target(job.target, job.options, job.strict, job.extras)
+
+
+def _work(job: _Job) -> Rendered:
+    return render_target(job.target, job.options, job.strict, job.extras)
+
+
+def _worker_init() -> None:
+    """Workers leave Ctrl-C (sent to the whole process group) to the parent, which stops them.
+
+    A forked worker inherits the parent's handlers: SIGTERM is reset to its default,
+    so the pool can still end a worker (it does so when another one died).
     """
-    with ThreadPoolExecutor(max_workers=1) as writer:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+_LOST = "未生成：一个并行工作进程意外终止（可能因内存不足被系统结束）"
+_POLL = 0.1  # seconds between looks at the stop request while workers render
+
+
+def _parallel(jobs: Sequence[_Job], workers: int, stop: threading.Event) -> Iterator[Rendered]:
+    """Render in worker processes; only the parent writes, so it knows every file written.
+
+    A stop request cancels what has not started and waits for what is rendering.  A
+    worker that dies (the OOM killer, a kill) breaks the pool: every report not
+    rendered yet is then a failure that says so, and nothing new starts.
+    """
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+        futures = {pool.submit(_work, job): job for job in jobs}
+        try:
+            yield from _gather(futures, stop)
+        finally:  # left early (a second Ctrl-C): do not wait for the whole queue
+            for future in futures:
+                future.cancel()
+
+
+def _gather(futures: dict[Future[Rendered], _Job], stop: threading.Event) -> Iterator[Rendered]:
+    """The rendered reports as workers finish them, until done, stopped or broken."""
+    pending: set[Future[Rendered]] = set(futures)
+    while pending:
+        done, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
+        if stop.is_set():
+            for future in pending:
+                future.cancel()
+            done, pending = done | wait(pending).done, set()
+        for future in sorted(done, key=lambda f: futures[f].target.name):
+            if future.cancelled():
+                continue
+            try:
+                yield future.result()
+            except BrokenProcessPool:
+                if not stop.is_set():  # stopped: not built, and said so by the caller
+                    lost = BuildResult(futures[future].target, failed=True, crash=_LOST)
+                    lost.environment = True
+                    yield lost, None
+
+
+def _written(rendered: Iterator[Rendered]) -> Iterator[BuildResult]:
+    """Each report's files written while the next ones render (writes release the GIL).
+
+    At most a few reports wait to be written, so memory stays flat.
+    """
+    with ThreadPoolExecutor(max_workers=_WRITERS) as writer:
         pending: deque[Future[BuildResult]] = deque()
-        for target in todo:
-            result, rendered = render_target(target, options, strict)
-            if rendered is None:
+        for result, outputs in rendered:
+            if outputs is None:
                 yield result
             else:
-                pending.append(writer.submit(write_target, result, rendered))
+                pending.append(writer.submit(write_target, result, outputs))
             while pending and (pending[0].done() or len(pending) > _MAX_PENDING):
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
 
 
-_MAX_PENDING = 4
+_MAX_PENDING = 8
+_WRITERS = 2
 
 
-def _work(args: tuple[Target, RenderOptions, bool]) -> BuildResult:
-    return build_target(*args)
+def worker_count(jobs: int, reports: int) -> int:
+    """Processes to start for ``-j jobs``: never more than the reports, nor than 2 per CPU.
+
+    Rendering is CPU-bound, so more processes than CPUs only cost memory (``-j 2000``
+    once started 2,002 processes); Windows allows at most 61.
+    """
+    cpus = os.cpu_count() or 1
+    limit = min(jobs, reports, 2 * cpus, 61 if sys.platform == "win32" else jobs)
+    return max(1, limit)
 
 
 def build(
@@ -302,45 +418,37 @@ def build(
     force: bool = False,
     jobs: int = 1,
     progress: Callable[[BuildResult], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> Summary:
-    """Build the targets that are out of date; returns what happened to each."""
+    """Build the targets that are out of date; returns what happened to each.
+
+    Setting ``stop`` (a signal handler does) ends the build promptly: nothing new
+    starts, what is rendering finishes and is written and recorded, and the summary
+    lists the reports that were not built.
+    """
     start = time.perf_counter()
+    stop = stop or threading.Event()
     results: list[BuildResult] = []
-    manifest = Manifest.read(outdir)
     records: list[tuple[Path, str, str, int, str]] = []
-    todo: list[Target] = []
-    prints: dict[Path, dict[str, str]] = {}
-    fingerprint = Fingerprinter(options.templates, options.reference_docx)
-    for t in targets:
-        year = t.source.stem
-        prev = previous_path(t.source, int(year)) if year.isdigit() else t.source
-        prints[t.source] = fp = fingerprint(t.source, prev, t.outputs)
-        if not force and all(manifest.up_to_date(t.outputs[s], fp[s]) for s in t.outputs):
-            results.append(BuildResult(t, skipped=True))
-            if progress:
-                progress(results[-1])
-        else:
-            todo.append(t)
+    fingerprint = Fingerprinter(options.templates, options.reference_docx, outdir)
+    todo = _out_of_date(targets, Manifest.read(outdir), fingerprint, force, results, progress)
 
     def done(result: BuildResult) -> None:
         results.append(result)
         if result.ok:
-            fp = prints[result.target.source]
             for suffix, path in result.target.outputs.items():
+                fp = result.fingerprints[suffix]
                 size, sha = result.sizes[suffix], result.hashes[suffix]
-                records.append((path, result.target.name, fp[suffix], size, sha))
+                records.append((path, result.target.name, fp, size, sha))
         if progress:
             progress(result)
 
+    queue = [_Job(t, options, strict, fingerprint.extras(t.outputs)) for t in todo]
+    workers = worker_count(jobs, len(queue))
     try:
-        if jobs <= 1 or len(todo) <= 1:
-            for result in _serial(todo, options, strict):
-                done(result)
-        else:
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futures = [pool.submit(_work, (t, options, strict)) for t in todo]
-                for future in as_completed(futures):
-                    done(future.result())
+        rendering = _serial(queue, stop) if workers <= 1 else _parallel(queue, workers, stop)
+        for result in _written(rendering):
+            done(result)
     finally:
         if records or outdir.is_dir():
             with _locked(outdir):
@@ -353,6 +461,29 @@ def build(
                 # What a killed build left behind; a running build's own files are kept.
                 folders = {outdir} | {p.parent for t in targets for p in t.outputs.values()}
                 remove_stale_temps(sorted(folders), outdir.resolve())
+    finished = {r.target.source for r in results}
     order = {t.source: i for i, t in enumerate(targets)}
     results.sort(key=lambda r: order[r.target.source])
-    return Summary(results, time.perf_counter() - start)
+    unbuilt = [t for t in todo if t.source not in finished]
+    return Summary(results, time.perf_counter() - start, unbuilt)
+
+
+def _out_of_date(
+    targets: Sequence[Target],
+    manifest: Manifest,
+    fingerprint: Fingerprinter,
+    force: bool,
+    results: list[BuildResult],
+    progress: Callable[[BuildResult], None] | None,
+) -> list[Target]:
+    """The targets to build; the others are added to ``results`` as up to date."""
+    todo: list[Target] = []
+    for t in targets:
+        fp = fingerprint(t.source, previous_path(t.source), t.outputs)
+        if not force and all(manifest.up_to_date(t.outputs[s], fp[s]) for s in t.outputs):
+            results.append(BuildResult(t, skipped=True))
+            if progress:
+                progress(results[-1])
+        else:
+            todo.append(t)
+    return todo

@@ -9,11 +9,14 @@ starts instantly.  No exception reaches the user as a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
 import json
 import os
+import signal
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
@@ -21,7 +24,7 @@ from . import __version__
 from .errors import InvalidReport, NianbaoError, UsageError
 
 if TYPE_CHECKING:
-    from .build import BuildResult, Target
+    from .build import BuildResult, Summary, Target
     from .config import Config
     from .validate import Outcome
 
@@ -122,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nianbao: 已中断", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader left (`nianbao deps | head`): not our failure
+        _silence_output()
         return EXIT_OK
     except Exception as exc:
         if os.environ.get("NIANBAO_DEBUG"):
@@ -149,12 +153,16 @@ def display_path(path: Path) -> str:
 
 
 def expand_paths(patterns: Sequence[str]) -> list[Path]:
-    """Files, directories (every ``*.yaml`` below) and globs, sorted, each once."""
+    """Files, directories (every ``*.yaml`` below) and globs, sorted, each once.
+
+    A path that exists as written is taken literally, so a folder really named
+    ``[2024]`` or ``*`` is not read as a pattern.  Two paths to one file (an alias
+    symlink) are one report: the first is kept and a note names the other.
+    """
     found: list[Path] = []
     for pattern in patterns:
-        matches = (
-            sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
-        )
+        literal = os.path.lexists(pattern) or not glob.has_magic(pattern)
+        matches = [pattern] if literal else _glob(pattern)
         if not matches:
             raise UsageError(f"{pattern}: 没有匹配的文件")
         for match in matches:
@@ -165,10 +173,47 @@ def expand_paths(patterns: Sequence[str]) -> list[Path]:
                 found.append(path)
             else:
                 raise UsageError(f"{match}: 文件不存在")
-    unique = list(dict.fromkeys(found))
+    unique = _distinct_files(list(dict.fromkeys(found)))
     if not unique:
         raise UsageError(f"{'、'.join(patterns)}: 没有找到任何 .yaml 报告文件")
     return unique
+
+
+def _glob(pattern: str) -> list[str]:
+    """Matches of ``pattern``; failing that, with its longest existing folder taken literally.
+
+    ``reports/[2024]/*.yaml`` then finds the files in the folder really named ``[2024]``.
+    """
+    found = glob.glob(pattern, recursive=True)
+    if not found:
+        head, tail = pattern, ""
+        while head and not os.path.isdir(head):
+            head, rest = os.path.split(head)
+            tail = os.path.join(rest, tail) if tail else rest
+            if not rest:
+                break
+        if head and tail and os.path.isdir(head):
+            found = glob.glob(os.path.join(glob.escape(head), tail), recursive=True)
+    return sorted(found)
+
+
+def _distinct_files(paths: list[Path]) -> list[Path]:
+    """``paths`` without second names of a file already listed (same device and inode)."""
+    seen: dict[tuple[int, int], Path] = {}
+    out: list[Path] = []
+    for path in paths:
+        try:
+            st = path.stat()
+        except (OSError, ValueError):
+            out.append(path)  # unreadable: the loader says why
+            continue
+        first = seen.setdefault((st.st_dev, st.st_ino), path)
+        if first is path:
+            out.append(path)
+        else:
+            same = f"{display_path(path)} 与 {display_path(first)} 是同一个文件"
+            print(f"nianbao: 注意：{same}，只处理一次", file=sys.stderr)
+    return out
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -182,13 +227,38 @@ def _validate(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
     errors = sum(len(o.errors) for o in outcomes)
     warnings = sum(len(o.warnings) for o in outcomes)
-    if args.json:
-        _print_json(outcomes, errors, warnings, sys.stdout)
-    else:
-        _print_human(outcomes, errors, warnings, args.quiet, args.strict)
-    if errors or (args.strict and warnings):
-        return EXIT_INVALID
-    return EXIT_OK
+    code = EXIT_INVALID if errors or (args.strict and warnings) else EXIT_OK
+    with _reader_may_leave():  # `validate … | head -1` must still exit 1 for an invalid report
+        if args.json:
+            _print_json(outcomes, errors, warnings, sys.stdout)
+        else:
+            _print_human(outcomes, errors, warnings, args.quiet, args.strict)
+    return code
+
+
+@contextlib.contextmanager
+def _reader_may_leave() -> Iterator[None]:
+    """A reader that stops early (``| head``) ends the output, not the exit code."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_output()
+
+
+def _silence_output() -> None:
+    """After a broken pipe, point stdout and stderr at devnull (as the Python docs advise).
+
+    Python would otherwise fail again flushing them at exit and print "Exception
+    ignored … BrokenPipeError" after our exit code was decided.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):
+            continue  # not a real file (tests capture output): nothing will flush it late
+    os.close(devnull)
 
 
 def _print_human(
@@ -260,26 +330,95 @@ def _build(args: argparse.Namespace) -> int:
     options = RenderOptions(templates=config.templates, reference_docx=config.reference_docx)
     jobs = config.jobs or os.cpu_count() or 1
     show = _Progress(len(targets), quiet=args.quiet, verbose=args.verbose)
-    summary = build(
-        targets, outdir, options, strict=args.strict, force=args.force, jobs=jobs, progress=show
-    )
-    show.finish()
+    with _stop_on_signals() as stopped:
+        summary = build(
+            targets,
+            outdir,
+            options,
+            strict=args.strict,
+            force=args.force,
+            jobs=jobs,
+            progress=show,
+            stop=stopped.event,
+        )
+    with _reader_may_leave():  # `build 2>&1 | head` must not stop the build or change its code
+        show.finish()
+    return _summarise(summary, stopped.signum, quiet=args.quiet)
+
+
+def _summarise(summary: Summary, signum: int | None, *, quiet: bool) -> int:
+    """Print how the build went; the exit code it implies."""
     failed = summary.failed
+    if signum is not None:
+        code = 128 + signum  # 130 for Ctrl-C, 143 for SIGTERM, as shells report them
+    elif any(r.environment for r in failed):
+        code = EXIT_USAGE  # the output could not be written: not the report's fault
+    else:
+        code = EXIT_INVALID if failed else EXIT_OK
+    with _reader_may_leave():
+        _report_failures(failed)
+        if signum is not None:
+            _report_not_built(summary.not_built, signum)
+        elif not quiet or failed:
+            print(
+                f"生成 {len(summary.built)} 份，已是最新 {len(summary.up_to_date)} 份，"
+                f"失败 {len(failed)} 份，用时 {summary.seconds:.2f} 秒",
+                file=sys.stderr,
+            )
+    return code
+
+
+def _report_failures(failed: Sequence[BuildResult]) -> None:
     if failed:
         print(f"失败的报告（{len(failed)}）：", file=sys.stderr)
         for r in failed:
             n = sum(d.severity == "error" for d in r.diagnostics)
             why = r.crash or (f"{n} 个错误" if n else "有警告（--strict）")
             print(f"  {r.target.name}: {why}", file=sys.stderr)
-    if not args.quiet or failed:
-        print(
-            f"生成 {len(summary.built)} 份，已是最新 {len(summary.up_to_date)} 份，"
-            f"失败 {len(failed)} 份，用时 {summary.seconds:.2f} 秒",
-            file=sys.stderr,
-        )
-    if any(r.environment for r in failed):
-        return EXIT_USAGE  # the output could not be written: not the report's fault
-    return EXIT_INVALID if failed else EXIT_OK
+
+
+def _report_not_built(not_built: Sequence[Target], signum: int) -> None:
+    names: dict[int, str] = {signal.SIGINT: "Ctrl-C（SIGINT）", signal.SIGTERM: "SIGTERM"}
+    name = names.get(signum, str(signum))
+    print(f"nianbao: 收到 {name}，已停止；已生成的文件都已记入清单", file=sys.stderr)
+    if not_built:
+        print(f"未生成的报告（{len(not_built)}）：", file=sys.stderr)
+        for t in not_built:
+            print(f"  {t.name}", file=sys.stderr)
+
+
+class _Stopped:
+    """Which signal asked the build to stop, and the event the build watches."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum: int | None = None
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.signum = self.signum or signum
+        self.event.set()
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C: now
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[_Stopped]:
+    """SIGINT and SIGTERM end a build cleanly instead of killing it mid-way.
+
+    Only ``signal.signal`` with SIGINT and SIGTERM is used: both exist on Windows too.
+    Handlers can only be set in the main thread; elsewhere (tests) none are set.
+    """
+    stopped = _Stopped()
+    if threading.current_thread() is not threading.main_thread():
+        yield stopped
+        return
+    saved = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for s in saved:
+            signal.signal(s, stopped)
+        yield stopped
+    finally:
+        for s, handler in saved.items():
+            signal.signal(s, handler)
 
 
 class _Progress:
@@ -291,6 +430,10 @@ class _Progress:
         self.tty = sys.stderr.isatty() and not os.environ.get("CI")
 
     def __call__(self, result: BuildResult) -> None:
+        with _reader_may_leave():  # a reader that left must not stop the build
+            self._show(result)
+
+    def _show(self, result: BuildResult) -> None:
         self.done += 1
         if self.tty and not self.quiet:
             sys.stderr.write("\r\033[K")
@@ -339,13 +482,16 @@ def _deps(args: argparse.Namespace) -> int:
 
     config, outdir, formats = _settings(args)
     targets = _targets(args, config, outdir, formats)
-    text = make_rules(targets, config.templates, config.reference_docx)
+    text = make_rules(targets, config.templates, config.reference_docx, outdir)
+    data = text.encode("utf-8", "surrogateescape")  # file names as their bytes, for make
     if args.depfile:
         from .output import write_atomic
 
-        write_atomic(Path(args.depfile), text.encode("utf-8"))
+        write_atomic(Path(args.depfile), data)
     else:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
     return EXIT_OK
 
 

@@ -207,5 +207,5 @@ def _jobs(s: _Setting) -> int | None:
     if s.value is None:
         return None
     if isinstance(s.value, bool) or not isinstance(s.value, int) or s.value < 1:
-        raise UsageError(f"{s.where} 应为正整数")
+        raise UsageError(f"{s.where} 应为正整数（并行数），实为 {s.value!r}")
     return s.value

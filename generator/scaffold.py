@@ -48,7 +48,8 @@ def new_report(path: Path, config: Config, agency: str | None = None) -> Created
     fmt = format_for_year(year)
     if fmt is None:
         raise UsageError(f"{year} 年没有适用的年度报告格式")
-    prev_path = previous_path(path, year)
+    prev_path = previous_path(path)
+    assert prev_path is not None  # the name was checked to be a year with a format above
     previous: dict[str, Any] | None = None
     prev_values: Mapping[tuple[str, ...], Any] = {}
     if prev_path.is_file():

@@ -25,7 +25,7 @@ import yaml
 
 from .errors import Diagnostic, InvalidReport, Location, UsageError
 
-__all__ = ["MAX_BYTES", "Source", "load", "loads"]
+__all__ = ["MAX_BYTES", "Source", "load", "loads", "read_report"]
 
 MAX_BYTES = 2 * 1024 * 1024
 """Reports are tens of kilobytes; anything this large is a mistake or an attack."""
@@ -119,6 +119,13 @@ class Source:
 def load(path: Path, name: str | None = None) -> Source:
     """Read and parse one report file; raises InvalidReport or UsageError."""
     shown = name or str(path)
+    src = loads(read_report(path, shown), shown)
+    src.path = path
+    return src
+
+
+def read_report(path: Path, shown: str) -> bytes:
+    """The bytes of a report file, with the checks ``load`` makes (regular file, size)."""
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -139,9 +146,7 @@ def load(path: Path, name: str | None = None) -> Source:
             raw = fh.read(MAX_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"{shown}: 无法读取（{exc.strerror}）") from None
-    src = loads(raw, shown)
-    src.path = path
-    return src
+    return raw
 
 
 def loads(raw: bytes | str, name: str = "<report>") -> Source:

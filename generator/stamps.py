@@ -23,11 +23,21 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .errors import UsageError
+from .errors import NianbaoError, UsageError
 from .output import read_regular, write_atomic
 from .resources import templates_dir
+from .source import read_report
 
-__all__ = ["MANIFEST", "Fingerprinter", "Manifest", "output_inputs"]
+__all__ = [
+    "MANIFEST",
+    "Fingerprinter",
+    "Manifest",
+    "fingerprints",
+    "output_inputs",
+    "read_previous",
+    "report_digest",
+    "template_files",
+]
 
 MANIFEST = ".nianbao-manifest.json"
 _KIND = {"docx": None, "html": "html", "md": "markdown"}
@@ -46,12 +56,12 @@ def _hash_regular_file(path: Path) -> str:
 
 
 def _hash_files(paths: Iterable[Path], base: Path | None = None) -> str:
+    """One hash of names and contents; a pipe or device among them is a name only."""
     h = hashlib.sha256()
     for path in sorted(paths):
-        name = str(path.relative_to(base)) if base else str(path)
-        h.update(name.encode() + b"\0")
-        h.update(path.read_bytes())
-        h.update(b"\0")
+        name = path.relative_to(base) if base else path
+        h.update(os.fsencode(name) + b"\0")
+        h.update(_hash_regular_file(path).encode() + b"\0")
     return h.hexdigest()
 
 
@@ -63,23 +73,86 @@ def code_hash() -> str:
     return hashlib.sha256(f"{__version__}:{_hash_files(files, package)}".encode()).hexdigest()
 
 
-def output_inputs(suffix: str, templates: Path | None, reference_docx: Path | None) -> list[Path]:
+TEMPLATE_SUFFIXES = (".j2", ".jinja", ".jinja2", ".css")
+"""What counts as a template in a ``--templates`` folder (the kinds the shipped ones use)."""
+
+
+def template_files(folder: Path, exclude: Path | None = None) -> list[Path]:
+    """The templates in ``folder``, sorted: what a change to must rebuild.
+
+    ``--templates .`` is allowed, so the folder may hold the output directory, the
+    reports and nianbao's own lock, manifest and temporary files: only files ending in
+    a template suffix count, hidden entries (``.nianbao-*``, ``.git``) and ``exclude``
+    (the output directory) are skipped, and symlinked folders are not followed.
+    """
+    if not folder.is_dir():
+        return []
+    skip = exclude.resolve() if exclude is not None else None
+    found: list[Path] = []
+    for here, dirs, files in os.walk(folder):
+        base = Path(here)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (base / d).resolve() != skip)
+        found.extend(
+            base / f for f in files if not f.startswith(".") and f.endswith(TEMPLATE_SUFFIXES)
+        )
+    return sorted(found)
+
+
+def output_inputs(
+    suffix: str, templates: Path | None, reference_docx: Path | None, outdir: Path | None = None
+) -> list[Path]:
     """The non-report files an output of this kind depends on (for ``nianbao deps``)."""
     kind = _KIND[suffix]
     if kind is None:
         return [reference_docx] if reference_docx else []
-    folders = [templates_dir() / kind]
-    if templates is not None:
-        folders.append(templates)
-    return sorted(p for f in folders if f.is_dir() for p in f.rglob("*") if p.is_file())
+    folders = [templates_dir() / kind] + ([templates] if templates is not None else [])
+    return sorted(p for f in folders for p in template_files(f, outdir))
+
+
+def report_digest(data: bytes | None) -> str:
+    """The hash of a report's bytes as read for the build; "-" when there is no such file."""
+    return "-" if data is None else hashlib.sha256(data).hexdigest()
+
+
+def read_previous(path: Path | None) -> tuple[bytes | None, str]:
+    """A report file as a build reads it, with its digest: "-" when absent.
+
+    A file the loader refuses (too big, a pipe, unreadable) is read as empty bytes,
+    which validation reports as last year's file being unusable, with digest "!".
+    """
+    if path is None or not (path.exists() or path.is_symlink()):
+        return None, "-"
+    try:
+        data = read_report(path, str(path))
+    except NianbaoError:
+        return b"", "!"
+    return data, report_digest(data)
+
+
+def fingerprints(source: str, previous: str, extras: Mapping[str, str]) -> dict[str, str]:
+    """Each output's fingerprint from the digests of the report, last year's and the rest."""
+    common = "|".join([code_hash(), source, previous, os.environ.get("SOURCE_DATE_EPOCH", "")])
+    return {
+        suffix: hashlib.sha256(f"{common}|{suffix}|{extra}".encode()).hexdigest()
+        for suffix, extra in extras.items()
+    }
 
 
 class Fingerprinter:
-    """Fingerprints of outputs; remembers file hashes for the length of one build only."""
+    """Fingerprints of outputs; remembers file hashes for the length of one build only.
 
-    def __init__(self, templates: Path | None, reference_docx: Path | None) -> None:
+    Reports are read with the loader's checks (a regular file within its size limit),
+    so an oversized or special file is never hashed: it gets a digest that matches no
+    record and fails fast when built.  The build then fingerprints the bytes it
+    actually rendered (``fingerprints``), so an edit during a build is not lost.
+    """
+
+    def __init__(
+        self, templates: Path | None, reference_docx: Path | None, outdir: Path | None = None
+    ) -> None:
         self.templates = templates.resolve() if templates else None
         self.reference_docx = reference_docx.resolve() if reference_docx else None
+        self.outdir = outdir
         self._files: dict[Path, str] = {}
         self._dirs: dict[Path, str] = {}
 
@@ -90,33 +163,33 @@ class Fingerprinter:
             self._files[path] = _hash_regular_file(path)
         return self._files[path]
 
+    def report(self, path: Path | None) -> str:
+        """A report's digest, as ``read_previous`` gives it."""
+        return read_previous(path)[1]
+
     def folder(self, path: Path) -> str:
         if path not in self._dirs:
-            files = (p for p in path.rglob("*") if p.is_file()) if path.is_dir() else ()
-            self._dirs[path] = _hash_files(files, path)
+            self._dirs[path] = _hash_files(template_files(path, self.outdir), path)
         return self._dirs[path]
 
-    def __call__(self, source: Path, previous: Path, suffixes: Iterable[str]) -> dict[str, str]:
-        """The fingerprint of each output of one report."""
-        common = "|".join(
-            [
-                code_hash(),
-                self.file(source.resolve()),
-                self.file(previous.resolve()),
-                os.environ.get("SOURCE_DATE_EPOCH", ""),
-            ]
-        )
+    def extras(self, suffixes: Iterable[str]) -> dict[str, str]:
+        """Per output kind, the digest of its templates or reference DOCX."""
         out: dict[str, str] = {}
         for suffix in suffixes:
             kind = _KIND[suffix]
             if kind is None:
-                extra = self.file(self.reference_docx)
+                out[suffix] = self.file(self.reference_docx)
             else:
-                extra = self.folder(templates_dir() / kind)
+                out[suffix] = self.folder(templates_dir() / kind)
                 if self.templates:
-                    extra += self.folder(self.templates)
-            out[suffix] = hashlib.sha256(f"{common}|{suffix}|{extra}".encode()).hexdigest()
+                    out[suffix] += self.folder(self.templates)
         return out
+
+    def __call__(
+        self, source: Path, previous: Path | None, suffixes: Iterable[str]
+    ) -> dict[str, str]:
+        """The fingerprint of each output of one report, as the files are now."""
+        return fingerprints(self.report(source), self.report(previous), self.extras(suffixes))
 
 
 MANIFEST_LIMIT = 64 * 1024 * 1024

@@ -14,7 +14,7 @@ from typing import Any
 from . import figures, narrative, references, rules, schema
 from .errors import Diagnostic, InvalidReport, Location
 from .model import Report, field_values, meta_values, narrative_context
-from .source import Source, load
+from .source import Source, load, loads
 from .spec import Format, all_formats, format_for_year
 
 __all__ = ["Outcome", "check_file", "check_source", "previous_path", "select_format"]
@@ -85,22 +85,44 @@ def select_format(source: Source) -> tuple[Format, list[Diagnostic]]:
     return latest, []  # the schema reports a missing year or an unknown format
 
 
-def previous_path(path: Path, year: int) -> Path:
-    """Where last year's report of the same agency lives (``reports/<agency>/<year>.yaml``)."""
-    return path.with_name(f"{year - 1}{path.suffix}")
+def previous_path(path: Path) -> Path | None:
+    """Last year's report of the same agency: ``<year - 1>.yaml`` beside ``<year>.yaml``.
+
+    The one definition, used by validate, build (fingerprints), deps and ``new``.  It
+    goes by the file name alone, so it is known before the file is read; a report
+    whose ``year:`` differs from its file name is an error (YEAR-FILE), so the two
+    cannot disagree in a report that builds.  None for a file not named for a year.
+    """
+    if not path.stem.isdigit() or int(path.stem) < 1:
+        return None
+    return path.with_name(f"{int(path.stem) - 1}{path.suffix}")
 
 
-def check_file(path: Path, name: str | None = None, *, cross_year: bool = True) -> Outcome:
-    """Validate the file at ``path``; ``name`` is how messages show it."""
+def check_file(
+    path: Path,
+    name: str | None = None,
+    *,
+    cross_year: bool = True,
+    data: bytes | None = None,
+    previous_data: bytes | None = None,
+) -> Outcome:
+    """Validate the file at ``path``; ``name`` is how messages show it.
+
+    ``data`` (and ``previous_data``, last year's file) are the bytes already read by
+    the caller: a build fingerprints exactly what it validates and renders.
+    """
     shown = name or str(path)
     try:
-        source = load(path, shown)
+        source = load(path, shown) if data is None else loads(data, shown)
     except InvalidReport as exc:
         return Outcome(shown, list(exc.diagnostics))
-    return check_source(source, path if cross_year else None)
+    source.path = path
+    return check_source(source, path if cross_year else None, previous_data)
 
 
-def check_source(source: Source, path: Path | None = None) -> Outcome:
+def check_source(
+    source: Source, path: Path | None = None, previous_data: bytes | None = None
+) -> Outcome:
     """Validate loaded data; with ``path``, last year's file beside it is compared too."""
     out = Outcome(source.name, source=source)
     fmt, diags = select_format(source)
@@ -118,17 +140,17 @@ def check_source(source: Source, path: Path | None = None) -> Outcome:
         if path.stem.isdigit() and int(path.stem) != meta["year"]:
             out.diagnostics.append(
                 Diagnostic(
-                    "warning",
-                    "W-YEAR-FILE",
+                    "error",
+                    "YEAR-FILE",
                     source.locate(("year",)),
                     f"文件名是 {path.name}，但{fmt.meta_label('year')}写的是 {meta['year']}",
                     labels=(fmt.meta_label("year"),),
                     expected=path.stem,
                     found=str(meta["year"]),
-                    hint="文件按“年份.yaml”命名，跨年度核对据此查找上年报告",
+                    hint="文件按“年份.yaml”命名，跨年度核对据此查找上年报告：改正其一",
                 )
             )
-        out.previous = _cross_year(fmt, source, values, path, meta["year"], out.diagnostics)
+        out.previous = _cross_year(fmt, source, values, path, previous_data, out.diagnostics)
     if not out.errors:
         out.report = Report(fmt, source.name, meta, values, fields, blocks)
     return _sorted(out)
@@ -171,15 +193,19 @@ def _cross_year(
     source: Source,
     values: rules.Values,
     path: Path,
-    year: int,
+    previous_data: bytes | None,
     diags: list[Diagnostic],
 ) -> Path | None:
-    prev_path = previous_path(path, year)
-    if not prev_path.is_file() or prev_path.resolve() == path.resolve():
-        return None  # a file named for another year is not its own previous year
+    prev_path = previous_path(path)
+    if prev_path is None or (previous_data is None and not prev_path.is_file()):
+        return None
+    if prev_path.resolve() == path.resolve():
+        return None  # a symlink to itself is not its own previous year
     prev_name = str(Path(source.name).with_name(prev_path.name))
     try:
-        previous = load(prev_path, prev_name)
+        previous = (
+            load(prev_path, prev_name) if previous_data is None else loads(previous_data, prev_name)
+        )
     except Exception:  # noqa: BLE001 - any trouble with last year's file only skips the comparison
         previous = None
     prev_fmt = None

@@ -209,14 +209,14 @@ def test_allowed_odd_characters_render_to_valid_files(
     odd = "".join(chars)
     data["agency"] = f"某{odd}局"
     data["problems"]["text"] = f"存在问题{odd}：**一是{odd}。**改进{odd}。"
-    src = work / "ag" / "2022.yaml"
+    src = work / "ag" / f"{data['year']}.yaml"  # named for its year (YEAR-FILE)
     src.parent.mkdir()
     src.write_bytes(_dump(data, None))
     capsys.readouterr()
     code = main(["build", "-q", "-j", "1", "-o", str(work / "out"), str(src)])
     _, err = capsys.readouterr()
     assert code == 0, err
-    docx = (work / "out" / "ag" / "2022.docx").read_bytes()
+    docx = (work / "out" / "ag" / f"{src.stem}.docx").read_bytes()
     with zipfile.ZipFile(io.BytesIO(docx)) as z:
         assert z.testzip() is None
         for name in z.namelist():
@@ -224,7 +224,7 @@ def test_allowed_odd_characters_render_to_valid_files(
                 minidom.parseString(z.read(name))
         assert odd.encode() in z.read("word/document.xml")
     for suffix in ("html", "md"):
-        assert odd in (work / "out" / "ag" / f"2022.{suffix}").read_text(encoding="utf-8")
+        assert odd in (work / "out" / "ag" / f"{src.stem}.{suffix}").read_text(encoding="utf-8")
 
 
 @settings(PROPERTY, max_examples=4)

@@ -195,10 +195,10 @@ def test_every_example_is_valid_without_a_single_warning() -> None:
         assert check_file(path).diagnostics == [], path
 
 
-def test_a_file_named_for_another_year_is_a_warning(write_report: Write) -> None:
+def test_a_file_named_for_another_year_is_an_error(write_report: Write) -> None:
     """reports/x/2023.yaml saying year: 2022 would break the cross-year lookup."""
     outcome = check_file(write_report(MINIMAL, "2023.yaml"))
-    assert [d.code for d in outcome.diagnostics] == ["W-YEAR-FILE"]
+    assert [d.code for d in outcome.diagnostics] == ["YEAR-FILE"]
 
 
 def test_a_wrong_written_total_is_reported_once(write_report: Write) -> None:

@@ -209,6 +209,15 @@ def _mask(raw: str) -> tuple[str, list[tuple[int, int]]]:
     chars: list[str] = []
     spans: list[tuple[int, int]] = []
     i, n = 0, len(raw)
+    found: dict[str, int] = {}
+
+    def find(sub: str, start: int) -> int:
+        """``raw.find``, remembering answers: starts only grow, so this stays linear."""
+        at = found.get(sub)
+        if at is None or 0 <= at < start:
+            at = found[sub] = raw.find(sub, start)
+        return at
+
     while i < n:
         plain = _PLAIN_RUN.match(raw, i)
         if plain and plain.end() > i:  # ordinary text, copied in one go
@@ -218,7 +227,7 @@ def _mask(raw: str) -> tuple[str, list[tuple[int, int]]]:
             i = k
             continue
         j = i + 1
-        close = raw.find(_CLOSERS[raw[i + 1]], i + 2) if raw.startswith(_OPENERS, i) else -1
+        close = find(_CLOSERS[raw[i + 1]], i + 2) if raw.startswith(_OPENERS, i) else -1
         if close >= 0:
             j = close + 2
             breaks = raw.count("\n", i, j)
@@ -230,7 +239,7 @@ def _mask(raw: str) -> tuple[str, list[tuple[int, int]]]:
             spans.append((i, j))
         elif raw.startswith("**", i):
             j = i + 2
-        elif raw.startswith("](", i) and (close := raw.find(")", i)) >= 0:
+        elif raw.startswith("](", i) and (close := find(")", i)) >= 0:
             j = close + 1
         elif (m := _AUTOLINK.match(raw, i)) is not None:
             j = m.end()

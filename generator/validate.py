@@ -178,8 +178,9 @@ def _cross_year(
     if not prev_path.is_file() or prev_path.resolve() == path.resolve():
         return None  # a file named for another year is not its own previous year
     prev_name = str(Path(source.name).with_name(prev_path.name))
-    try:
-        previous = load(prev_path, prev_name)
+    try:  # a link to a file elsewhere (a .env, a key) is not last year's report: not read
+        linked_away = prev_path.is_symlink() and prev_path.resolve().parent != path.resolve().parent
+        previous = None if linked_away else load(prev_path, prev_name)
     except Exception:  # noqa: BLE001 - any trouble with last year's file only skips the comparison
         previous = None
     prev_fmt = None

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import __version__
-from .errors import InvalidReport, NianbaoError, UsageError
+from .errors import InvalidReport, NianbaoError, UsageError, printable
 
 if TYPE_CHECKING:
     from .build import BuildResult, Target
@@ -42,7 +42,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: 用法错误：{message}\n")
+        sys.stderr.write(printable(f"{self.prog}: 用法错误：{message}") + "\n")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(d.format(), file=sys.stderr)
         return exc.exit_code
     except NianbaoError as exc:
-        print(f"nianbao: {exc}", file=sys.stderr)
+        print(printable(f"nianbao: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("nianbao: 已中断", file=sys.stderr)
@@ -127,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("NIANBAO_DEBUG"):
             raise
         print(
-            f"nianbao: 内部错误（{type(exc).__name__}: {exc}）。"
+            f"nianbao: 内部错误（{type(exc).__name__}: {printable(str(exc))}）。"
             "这是 nianbao 的缺陷，请附上命令和报告文件反馈；设置 NIANBAO_DEBUG=1 可查看详情。",
             file=sys.stderr,
         )
@@ -138,13 +138,14 @@ def display_path(path: Path) -> str:
     """Paths in messages are relative to where the user ran the command.
 
     A path outside that directory is shown as given: ``/srv/reports/a.yaml`` reads
-    better than ``../../srv/reports/a.yaml``.
+    better than ``../../srv/reports/a.yaml``.  Control characters in folder and file
+    names are escaped, so a name cannot rewrite the terminal.
     """
     try:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path) if path.is_absolute() and rel.startswith("..") else rel
+        return printable(str(path))
+    return printable(str(path) if path.is_absolute() and rel.startswith("..") else rel)
 
 
 def expand_paths(patterns: Sequence[str]) -> list[Path]:
@@ -159,15 +160,42 @@ def expand_paths(patterns: Sequence[str]) -> list[Path]:
         for match in matches:
             path = Path(match)
             if path.is_dir():
-                found.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+                below = sorted(p for p in path.rglob("*.yaml") if p.is_file())
+                found.extend(_inside(p, path) for p in below)
             elif path.exists() or path.is_symlink():
-                found.append(path)
+                found.append(_inside(path, _tree_of(path)))
             else:
                 raise UsageError(f"{match}: 文件不存在")
     unique = list(dict.fromkeys(found))
     if not unique:
         raise UsageError(f"{'、'.join(patterns)}: 没有找到任何 .yaml 报告文件")
     return unique
+
+
+def _tree_of(path: Path) -> Path:
+    """The tree a file named on the command line belongs to: the working directory, if
+    the file is below it as written, else the file's own folder."""
+    if not path.is_absolute() and ".." not in path.parts:
+        return Path.cwd()
+    return path.parent
+
+
+def _inside(path: Path, tree: Path) -> Path:
+    """``path``, unless it is (or lies in) a symbolic link leading out of ``tree``.
+
+    A cloned repository may hold ``reports/a/2021.yaml -> ~/.env``: reading it would put
+    someone's secrets into an error message, so such links are refused unread.
+    """
+    try:
+        target, root = path.resolve(), tree.resolve()
+    except (OSError, RuntimeError):  # a loop: load() says so
+        return path
+    if target != root and root not in target.parents:
+        raise UsageError(
+            f"{display_path(path)}: 是指向 {display_path(tree)} 之外的符号链接，不读取"
+            "（从别处克隆的仓库可能借此读取本机文件）"
+        )
+    return path
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -270,7 +298,7 @@ def _build(args: argparse.Namespace) -> int:
         for r in failed:
             n = sum(d.severity == "error" for d in r.diagnostics)
             why = r.crash or (f"{n} 个错误" if n else "有警告（--strict）")
-            print(f"  {r.target.name}: {why}", file=sys.stderr)
+            print(printable(f"  {r.target.name}: {why}"), file=sys.stderr)
     if not args.quiet or failed:
         print(
             f"生成 {len(summary.built)} 份，已是最新 {len(summary.up_to_date)} 份，"
@@ -297,7 +325,7 @@ class _Progress:
         for d in result.diagnostics:
             print(d.format(), file=sys.stderr)
         if result.crash:
-            print(f"{result.target.name}: {result.crash}", file=sys.stderr)
+            print(printable(f"{result.target.name}: {result.crash}"), file=sys.stderr)
         if not self.quiet:
             line = self._line(result)
             if (line and not self.tty) or (line and self.verbose):

@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from generator import narrative
+from generator.cli import main
+from generator.errors import printable
 from generator.validate import check_file
 
 TWO_MB = 2_000_000
@@ -77,3 +79,88 @@ def test_a_link_before_unclosed_brackets_still_parses() -> None:
 def test_unclosed_strong_is_kept_as_text() -> None:
     blocks = narrative.parse("<strong>a<strong>b")
     assert blocks == (narrative.Paragraph((narrative.Text("<strong>a<strong>b"),)),)
+
+
+# --------------------------------------------------------------------------- symlinked reports
+
+
+@pytest.fixture
+def secret(tmp_path: Path) -> Path:
+    path = tmp_path / ".env"
+    path.write_text("SECRET_KEY=hunter2-do-not-print\n", encoding="utf-8")
+    return path
+
+
+def test_a_report_linked_out_of_the_tree_is_refused_unread(
+    tmp_path: Path, secret: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "reports" / "a").mkdir(parents=True)
+    (tmp_path / "reports" / "a" / "2021.yaml").symlink_to(secret)
+    assert main(["validate", str(tmp_path / "reports")]) == 2
+    err = capsys.readouterr().err
+    assert "符号链接" in err
+    assert "hunter2" not in err
+
+
+def test_a_report_linked_within_the_tree_is_read(
+    tmp_path: Path, write_report: Callable[..., Path]
+) -> None:
+    real = write_report(MINIMAL, agency="b")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "2022.yaml").symlink_to(real)
+    assert main(["validate", "-q", str(tmp_path)]) == 0
+
+
+def test_a_file_that_is_not_a_report_is_not_quoted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "2021.yaml"
+    path.write_text("SECRET_KEY=hunter2-do-not-print\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "顶层应是" in err
+    assert "hunter2" not in err
+
+
+def test_last_year_linked_elsewhere_is_not_read(
+    tmp_path: Path, secret: Path, write_report: Callable[..., Path]
+) -> None:
+    path = write_report(MINIMAL)
+    (path.parent / "2021.yaml").symlink_to(secret)
+    outcome = check_file(path)
+    assert "X-PREVIOUS-INVALID" in [d.code for d in outcome.diagnostics]
+
+
+# --------------------------------------------------------------------------- terminal injection
+
+FORGED = "x\x1b]0;PWNED\x07\ny.yaml: 通过\u202e"
+
+
+def test_printable_escapes_controls_bidi_and_separators() -> None:
+    shown = printable("a\x1b[31mb\x9b\x7f\u202e\u2028c\\d")
+    assert shown == "a\\x1b[31mb\\x9b\\x7f\\u202e\\u2028c\\d"
+
+
+def test_folder_names_cannot_write_to_the_terminal(
+    tmp_path: Path, write_report: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_report(MINIMAL, agency=FORGED)
+    main(["validate", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err
+    assert "\ny.yaml: 通过" not in err
+
+
+def test_usage_error_messages_are_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "no\x1b[2Jsuch.yaml"]) == 2
+    assert "no\\x1b[2Jsuch.yaml" in capsys.readouterr().err
+
+
+def test_json_output_keeps_names_readable_as_json(
+    tmp_path: Path, write_report: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_report(MINIMAL, agency="a\x1bb")
+    main(["validate", "--json", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "\x1b" not in out
+    json.loads(out)

@@ -100,7 +100,7 @@ class Fingerprinter:
                 code_hash(),
                 self.file(source.resolve()),
                 self.file(previous.resolve()),
-                os.environ.get("SOURCE_DATE_EPOCH", ""),
+                str(_epoch()),
             ]
         )
         out: dict[str, str] = {}
@@ -154,3 +154,11 @@ class Manifest:
 
     def outputs(self) -> Mapping[str, dict[str, Any]]:
         return self.entries
+
+
+def _epoch() -> int | str:
+    """The build clock, read where the renderers read it (``""`` when unset)."""
+    from .render import source_date_epoch
+
+    epoch = source_date_epoch()
+    return "" if epoch is None else epoch

@@ -164,3 +164,29 @@ def test_json_output_keeps_names_readable_as_json(
     out = capsys.readouterr().out
     assert "\x1b" not in out
     json.loads(out)
+
+
+# --------------------------------------------------------------------------- environment
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "253402300800", "²", "-1", "1e9"])
+def test_an_invalid_source_date_epoch_is_an_environment_error(
+    value: str,
+    tmp_path: Path,
+    write_report: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = write_report(MINIMAL)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    assert main(["build", str(path), "-o", str(tmp_path / "out"), "-f", "md", "-j", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "SOURCE_DATE_EPOCH" in err and "内部错误" not in err
+
+
+def test_the_last_second_of_9999_is_a_valid_source_date_epoch(
+    tmp_path: Path, write_report: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_report(MINIMAL)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "253402300799")
+    assert main(["build", "-q", str(path), "-o", str(tmp_path / "out"), "-j", "1"]) == 0

@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
 from .errors import InvalidReport, NianbaoError, UsageError, printable
@@ -94,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    _tolerant_streams()
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -132,6 +133,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+
+
+def _tolerant_streams() -> None:
+    """Messages never fail on a terminal that cannot show Chinese (``LC_ALL=C``,
+    ``PYTHONIOENCODING=ascii``): what the encoding lacks is written as ``\\uXXXX``."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _write_out(text: str) -> None:
+    """Machine output (JSON, the schema, make rules) as UTF-8 bytes, whatever the locale.
+
+    Encoding it for an ASCII terminal would break the JSON or the make syntax; the
+    consumers of these outputs read UTF-8.
+    """
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8", "surrogateescape"))
+    buffer.flush()
 
 
 def display_path(path: Path) -> str:
@@ -210,7 +235,7 @@ def _validate(args: argparse.Namespace) -> int:
     errors = sum(len(o.errors) for o in outcomes)
     warnings = sum(len(o.warnings) for o in outcomes)
     if args.json:
-        _print_json(outcomes, errors, warnings, sys.stdout)
+        _print_json(outcomes, errors, warnings)
     else:
         _print_human(outcomes, errors, warnings, args.quiet, args.strict)
     if errors or (args.strict and warnings):
@@ -234,7 +259,7 @@ def _print_human(
     print(summary, file=sys.stderr)
 
 
-def _print_json(outcomes: Sequence[Outcome], errors: int, warnings: int, out: TextIO) -> None:
+def _print_json(outcomes: Sequence[Outcome], errors: int, warnings: int) -> None:
     doc: dict[str, Any] = {
         "files": [
             {
@@ -248,8 +273,7 @@ def _print_json(outcomes: Sequence[Outcome], errors: int, warnings: int, out: Te
         "errors": errors,
         "warnings": warnings,
     }
-    json.dump(doc, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    _write_out(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 
 
 def _settings(args: argparse.Namespace) -> tuple[Config, Path, list[str]]:
@@ -370,7 +394,7 @@ def _deps(args: argparse.Namespace) -> int:
 
         write_atomic(Path(args.depfile), text.encode("utf-8"))
     else:
-        sys.stdout.write(text)
+        _write_out(text)
     return EXIT_OK
 
 
@@ -415,5 +439,5 @@ def _schema(args: argparse.Namespace) -> int:
 
         write_atomic(Path(args.output), text.encode("utf-8"))
     else:
-        sys.stdout.write(text)
+        _write_out(text)
     return EXIT_OK

@@ -7,6 +7,9 @@ first; the bounds are generous safety limits, not performance assertions.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -19,6 +22,8 @@ from generator.cli import main
 from generator.errors import printable
 from generator.validate import check_file
 
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "examples" / "reports" / "shangqiu-gxj" / "2021.yaml"
 TWO_MB = 2_000_000
 MINIMAL = """\
 agency: 测试局
@@ -190,3 +195,34 @@ def test_the_last_second_of_9999_is_a_valid_source_date_epoch(
     path = write_report(MINIMAL)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "253402300799")
     assert main(["build", "-q", str(path), "-o", str(tmp_path / "out"), "-j", "1"]) == 0
+
+
+ASCII_LOCALES = [
+    {"PYTHONIOENCODING": "ascii"},
+    {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0", "PYTHONIOENCODING": ""},
+]
+
+
+def _run_ascii(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[bytes]:
+    full = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], capture_output=True, env=full, check=False
+    )
+
+
+@pytest.mark.parametrize("env", ASCII_LOCALES)
+def test_machine_outputs_are_utf8_on_an_ascii_terminal(env: dict[str, str]) -> None:
+    schema = _run_ascii(env, "schema")
+    assert schema.returncode == 0, schema.stderr
+    assert "机关名称" in json.dumps(json.loads(schema.stdout.decode("utf-8")), ensure_ascii=False)
+    checked = _run_ascii(env, "validate", "--json", str(SEED))
+    assert checked.returncode == 0, checked.stderr
+    assert json.loads(checked.stdout.decode("utf-8"))["files"][0]["valid"] is True
+
+
+@pytest.mark.parametrize("env", ASCII_LOCALES)
+def test_human_messages_survive_an_ascii_terminal(env: dict[str, str]) -> None:
+    checked = _run_ascii(env, "validate", str(SEED))
+    assert checked.returncode == 0
+    assert b"\\u901a\\u8fc7" in checked.stderr  # 通过, escaped rather than a crash
+    assert "内部错误".encode() not in checked.stderr

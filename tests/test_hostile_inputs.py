@@ -226,3 +226,51 @@ def test_human_messages_survive_an_ascii_terminal(env: dict[str, str]) -> None:
     assert checked.returncode == 0
     assert b"\\u901a\\u8fc7" in checked.stderr  # 通过, escaped rather than a crash
     assert "内部错误".encode() not in checked.stderr
+
+
+# --------------------------------------------------------------------------- agency names
+
+
+@pytest.mark.parametrize(
+    "agency",
+    ["局" * 101, "某局\n# 一、总体情况", "某局\n", "某局\u2028二"],
+    ids=["long", "lines", "eol", "ls"],
+)
+def test_an_agency_name_is_one_short_line(agency: str, write_report: Callable[..., Path]) -> None:
+    text = MINIMAL.replace("agency: 测试局", f"agency: {json.dumps(agency)}")
+    outcome = check_file(write_report(text))
+    assert [(d.code, d.labels) for d in outcome.errors] == [("SCHEMA-FORMAT", ("机关名称",))]
+
+
+def test_a_hundred_character_agency_name_is_valid(write_report: Callable[..., Path]) -> None:
+    text = MINIMAL.replace("agency: 测试局", f"agency: {'局' * 100}")
+    assert not check_file(write_report(text)).errors
+
+
+def test_document_properties_are_cut_to_the_docx_limit() -> None:
+    from datetime import UTC, datetime
+
+    from generator.render._ooxml import core_properties_xml
+
+    xml = core_properties_xml(
+        title="题" * 300, author="局" * 300, when=datetime(2000, 1, 1, tzinfo=UTC)
+    )
+    assert ("题" * 254 + "…").encode() in xml and ("题" * 255).encode() not in xml
+
+
+@pytest.mark.parametrize("agency", ["某局\nyear: 1999", "局" * 101, "某\x1b局"])
+def test_new_refuses_an_agency_that_is_not_one_short_line(
+    agency: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "a" / "2022.yaml"
+    assert main(["new", str(path), "--agency", agency]) == 2
+    assert not path.exists()
+    assert "\x1b" not in capsys.readouterr().err
+
+
+def test_new_writes_the_agency_yaml_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "a" / "2022.yaml"
+    assert main(["new", str(path), "--agency", '某"局\\#']) == 0
+    from generator.source import load
+
+    assert load(path).data["agency"] == '某"局\\#'

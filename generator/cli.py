@@ -308,6 +308,8 @@ def _build(args: argparse.Namespace) -> int:
         reference_docx=_existing_file(args.reference_docx, "--reference-docx")
         or config.reference_docx,
     )
+    if options.reference_docx is not None:
+        _check_reference(options.reference_docx)
     jobs = args.jobs or config.jobs or os.cpu_count() or 1
     if jobs < 1:
         raise UsageError("-j 应为正整数")
@@ -410,6 +412,20 @@ def _new(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_OK
+
+
+def _check_reference(path: Path) -> None:
+    """Refuse a broken or hostile reference DOCX once, before any report is built."""
+    from .render.reference import load_reference
+
+    ref = load_reference(path, display_path(path))
+    if ref.removed:
+        shown = "、".join(printable(t[:80]) for t in ref.removed[:5])
+        print(
+            f"nianbao: 警告：参考 DOCX {display_path(path)} 中的 {len(ref.removed)} 个外部链接"
+            f"（{shown}）已删除，生成的文件不会链接外部模板、图片或对象",
+            file=sys.stderr,
+        )
 
 
 def _existing_dir(value: str | None, option: str) -> Path | None:

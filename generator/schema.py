@@ -41,7 +41,7 @@ _VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
     "text": {"type": ["string", "null"]},
     "name": {  # one line of at most 100 printable characters; (?!…) because $ allows a final \n
         "type": ["string", "null"],
-        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]{1,100}(?![\\s\\S])",
+        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]{1,100}(?![\\s\\S])",
     },
     "year": {"type": "integer", "minimum": 2008, "maximum": 2100},
     "date": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date"},

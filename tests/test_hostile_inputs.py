@@ -233,8 +233,8 @@ def test_human_messages_survive_an_ascii_terminal(env: dict[str, str]) -> None:
 
 @pytest.mark.parametrize(
     "agency",
-    ["局" * 101, "某局\n# 一、总体情况", "某局\n", "某局\u2028二"],
-    ids=["long", "lines", "eol", "ls"],
+    ["局" * 101, "某局\n# 一、总体情况", "某局\n", "某\t局"],
+    ids=["long", "lines", "eol", "tab"],
 )
 def test_an_agency_name_is_one_short_line(agency: str, write_report: Callable[..., Path]) -> None:
     text = MINIMAL.replace("agency: 测试局", f"agency: {json.dumps(agency)}")

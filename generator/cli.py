@@ -18,10 +18,10 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from . import __version__
-from .errors import InvalidReport, NianbaoError, UsageError
+from .errors import InvalidReport, NianbaoError, UsageError, printable
 
 if TYPE_CHECKING:
     from .build import BuildResult, Summary, Target
@@ -45,7 +45,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: 用法错误：{message}\n")
+        sys.stderr.write(printable(f"{self.prog}: 用法错误：{message}") + "\n")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -98,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    _tolerant_streams()
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -120,7 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(d.format(), file=sys.stderr)
         return exc.exit_code
     except NianbaoError as exc:
-        print(f"nianbao: {exc}", file=sys.stderr)
+        print(printable(f"nianbao: {exc}"), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("nianbao: 已中断", file=sys.stderr)
@@ -132,24 +133,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("NIANBAO_DEBUG"):
             raise
         print(
-            f"nianbao: 内部错误（{type(exc).__name__}: {exc}）。"
+            f"nianbao: 内部错误（{type(exc).__name__}: {printable(str(exc))}）。"
             "这是 nianbao 的缺陷，请附上命令和报告文件反馈；设置 NIANBAO_DEBUG=1 可查看详情。",
             file=sys.stderr,
         )
         return EXIT_USAGE
 
 
+def _tolerant_streams() -> None:
+    """Messages never fail on a terminal that cannot show Chinese (``LC_ALL=C``,
+    ``PYTHONIOENCODING=ascii``): what the encoding lacks is written as ``\\uXXXX``."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _write_out(text: str) -> None:
+    """Machine output (JSON, the schema, make rules) as UTF-8 bytes, whatever the locale.
+
+    Encoding it for an ASCII terminal would break the JSON or the make syntax; the
+    consumers of these outputs read UTF-8.
+    """
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8", "surrogateescape"))
+    buffer.flush()
+
+
 def display_path(path: Path) -> str:
     """Paths in messages are relative to where the user ran the command.
 
     A path outside that directory is shown as given: ``/srv/reports/a.yaml`` reads
-    better than ``../../srv/reports/a.yaml``.
+    better than ``../../srv/reports/a.yaml``.  Control characters in folder and file
+    names are escaped, so a name cannot rewrite the terminal.
     """
     try:
         rel = os.path.relpath(path)
     except ValueError:  # another drive on Windows
-        return str(path)
-    return str(path) if path.is_absolute() and rel.startswith("..") else rel
+        return printable(str(path))
+    return printable(str(path) if path.is_absolute() and rel.startswith("..") else rel)
 
 
 def expand_paths(patterns: Sequence[str]) -> list[Path]:
@@ -168,9 +194,10 @@ def expand_paths(patterns: Sequence[str]) -> list[Path]:
         for match in matches:
             path = Path(match)
             if path.is_dir():
-                found.extend(sorted(p for p in path.rglob("*.yaml") if p.is_file()))
+                below = sorted(p for p in path.rglob("*.yaml") if p.is_file())
+                found.extend(_inside(p, path) for p in below)
             elif path.exists() or path.is_symlink():
-                found.append(path)
+                found.append(_inside(path, _tree_of(path)))
             else:
                 raise UsageError(f"{match}: 文件不存在")
     unique = _distinct_files(list(dict.fromkeys(found)))
@@ -216,6 +243,32 @@ def _distinct_files(paths: list[Path]) -> list[Path]:
     return out
 
 
+def _tree_of(path: Path) -> Path:
+    """The tree a file named on the command line belongs to: the working directory, if
+    the file is below it as written, else the file's own folder."""
+    if not path.is_absolute() and ".." not in path.parts:
+        return Path.cwd()
+    return path.parent
+
+
+def _inside(path: Path, tree: Path) -> Path:
+    """``path``, unless it is (or lies in) a symbolic link leading out of ``tree``.
+
+    A cloned repository may hold ``reports/a/2021.yaml -> ~/.env``: reading it would put
+    someone's secrets into an error message, so such links are refused unread.
+    """
+    try:
+        target, root = path.resolve(), tree.resolve()
+    except (OSError, RuntimeError):  # a loop: load() says so
+        return path
+    if target != root and root not in target.parents:
+        raise UsageError(
+            f"{display_path(path)}: 是指向 {display_path(tree)} 之外的符号链接，不读取"
+            "（从别处克隆的仓库可能借此读取本机文件）"
+        )
+    return path
+
+
 def _validate(args: argparse.Namespace) -> int:
     from .validate import check_file
 
@@ -230,7 +283,7 @@ def _validate(args: argparse.Namespace) -> int:
     code = EXIT_INVALID if errors or (args.strict and warnings) else EXIT_OK
     with _reader_may_leave():  # `validate … | head -1` must still exit 1 for an invalid report
         if args.json:
-            _print_json(outcomes, errors, warnings, sys.stdout)
+            _print_json(outcomes, errors, warnings)
         else:
             _print_human(outcomes, errors, warnings, args.quiet, args.strict)
     return code
@@ -277,7 +330,7 @@ def _print_human(
     print(summary, file=sys.stderr)
 
 
-def _print_json(outcomes: Sequence[Outcome], errors: int, warnings: int, out: TextIO) -> None:
+def _print_json(outcomes: Sequence[Outcome], errors: int, warnings: int) -> None:
     doc: dict[str, Any] = {
         "files": [
             {
@@ -291,8 +344,7 @@ def _print_json(outcomes: Sequence[Outcome], errors: int, warnings: int, out: Te
         "errors": errors,
         "warnings": warnings,
     }
-    json.dump(doc, out, ensure_ascii=False, indent=2)
-    out.write("\n")
+    _write_out(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 
 
 def _settings(args: argparse.Namespace) -> tuple[Config, Path, list[str]]:
@@ -328,6 +380,8 @@ def _build(args: argparse.Namespace) -> int:
     config, outdir, formats = _settings(args)
     targets = _targets(args, config, outdir, formats)
     options = RenderOptions(templates=config.templates, reference_docx=config.reference_docx)
+    if options.reference_docx is not None:
+        _check_reference(options.reference_docx)
     jobs = config.jobs or os.cpu_count() or 1
     show = _Progress(len(targets), quiet=args.quiet, verbose=args.verbose)
     with _stop_on_signals() as stopped:
@@ -374,7 +428,7 @@ def _report_failures(failed: Sequence[BuildResult]) -> None:
         for r in failed:
             n = sum(d.severity == "error" for d in r.diagnostics)
             why = r.crash or (f"{n} 个错误" if n else "有警告（--strict）")
-            print(f"  {r.target.name}: {why}", file=sys.stderr)
+            print(printable(f"  {r.target.name}: {why}"), file=sys.stderr)
 
 
 def _report_not_built(not_built: Sequence[Target], signum: int) -> None:
@@ -440,7 +494,7 @@ class _Progress:
         for d in result.diagnostics:
             print(d.format(), file=sys.stderr)
         if result.crash:
-            print(f"{result.target.name}: {result.crash}", file=sys.stderr)
+            print(printable(f"{result.target.name}: {result.crash}"), file=sys.stderr)
         if not self.quiet:
             line = self._line(result)
             if (line and not self.tty) or (line and self.verbose):
@@ -509,6 +563,20 @@ def _new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_reference(path: Path) -> None:
+    """Refuse a broken or hostile reference DOCX once, before any report is built."""
+    from .render.reference import load_reference
+
+    ref = load_reference(path, display_path(path))
+    if ref.removed:
+        shown = "、".join(printable(t[:80]) for t in ref.removed[:5])
+        print(
+            f"nianbao: 警告：参考 DOCX {display_path(path)} 中的 {len(ref.removed)} 个外部链接"
+            f"（{shown}）已删除，生成的文件不会链接外部模板、图片或对象",
+            file=sys.stderr,
+        )
+
+
 def _schema(args: argparse.Namespace) -> int:
     from .schema import schema_json
 
@@ -518,5 +586,5 @@ def _schema(args: argparse.Namespace) -> int:
 
         write_atomic(Path(args.output), text.encode("utf-8"))
     else:
-        sys.stdout.write(text)
+        _write_out(text)
     return EXIT_OK

@@ -8,6 +8,7 @@ carry an exit code so the command line maps failures without knowing their cause
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -19,6 +20,7 @@ __all__ = [
     "NianbaoError",
     "UsageError",
     "label_path",
+    "printable",
 ]
 
 Severity = Literal["error", "warning"]
@@ -27,6 +29,29 @@ SEPARATOR = " › "
 
 def label_path(labels: Iterable[str]) -> str:
     return SEPARATOR.join(labels)
+
+
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff\ud800-\udfff]"
+)
+"""C0/C1 controls, DEL, bidi marks and overrides, line/paragraph separators, BOM, lone
+surrogates: a file name or a quoted value with one of these could move the cursor,
+set the window title, write the clipboard, forge a "通过" line or reorder what is shown."""
+
+
+def _escape(m: re.Match[str]) -> str:
+    code = ord(m[0])
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """``text`` safe to show on a terminal: every unprintable character as ``\\xNN``/``\\uNNNN``.
+
+    Applied where messages are formatted for people (never to JSON, which escapes by
+    itself), so nothing read from a file, a folder name or a config reaches the
+    terminal raw.  Printable text, backslashes included, is left as it is.
+    """
+    return _UNPRINTABLE.sub(_escape, text)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -79,7 +104,7 @@ class Diagnostic:
             lines.append(f"    {loc}: {what}")
         if self.hint:
             lines.append(f"    提示：{self.hint}")
-        return "\n".join(lines)
+        return "\n".join(printable(line) for line in lines)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, TypeAlias
 
@@ -75,6 +76,8 @@ _PUNCT: Final = frozenset(string.punctuation)
 _BULLET = re.compile(r"[-*][ \t]+(?=\S)")
 _ORDERED = re.compile(r"[0-9]{1,9}[.)][ \t]+(?=\S)")
 _URL = re.compile(r"(?:https?://|mailto:)[^\s<>*\\]+", re.IGNORECASE)
+_SPECIAL = re.compile(r"[\\<*\[]")
+_SPECIAL_NO_LINK = re.compile(r"[\\<*]")
 _AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^\s<>*\\]+)>", re.IGNORECASE)
 
 
@@ -138,10 +141,79 @@ def _word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+class _Scanner:
+    """Memoised forward searches over one string, so inline parsing stays linear.
+
+    Each search answers "the first closing delimiter at or after ``start``".  The
+    parser only ever asks with growing starts, and an answer stays right for any
+    later start up to the position it found (or for every later start, when there
+    was none), so each character is scanned a bounded number of times whatever the
+    input: 2 MB of unclosed ``[`` or ``<strong>`` takes as long as ordinary text.
+    """
+
+    def __init__(self, s: str) -> None:
+        self.s = s
+        self._memo: dict[str, tuple[int, int]] = {}
+        self._parens: dict[int, int] | None = None
+
+    def _cached(self, kind: str, start: int, search: Callable[[int], int]) -> int:
+        """``search(start)``, reusing the previous answer while it is still valid."""
+        memo = self._memo.get(kind)
+        if memo is not None and memo[0] <= start and (memo[1] < 0 or start <= memo[1]):
+            return memo[1]
+        found = search(start)
+        self._memo[kind] = (start, found)
+        return found
+
+    @property
+    def no_bracket(self) -> bool:
+        """No ``]`` is left, so no ``[`` can start a link any more."""
+        memo = self._memo.get("bracket")
+        return memo is not None and memo[1] < 0
+
+    def strong_close(self, start: int) -> int:
+        return self._cached("strong", start, lambda i: self.s.find("</strong>", i))
+
+    def stars_close(self, start: int) -> int:
+        return self._cached("stars", start, self._stars)
+
+    def bracket_close(self, start: int) -> int:
+        return self._cached("bracket", start, self._bracket)
+
+    def paren_close(self, open_at: int) -> int:
+        """The ``)`` that balances the ``(`` at ``open_at``, or -1."""
+        if self._parens is None:
+            self._parens, stack = {}, []
+            for k, ch in enumerate(self.s):
+                if ch == "(":
+                    stack.append(k)
+                elif ch == ")" and stack:
+                    self._parens[stack.pop()] = k
+        return self._parens.get(open_at, -1)
+
+    def _stars(self, i: int) -> int:
+        s = self.s
+        while i < len(s) - 1:
+            if s[i] == "\\" and s[i + 1] in _PUNCT:
+                i += 2
+            elif s[i] == "*" and s[i + 1] == "*":
+                return i
+            else:
+                i += 1
+        return -1
+
+    def _bracket(self, j: int) -> int:
+        s, n = self.s, len(self.s)
+        while j < n and s[j] != "]":
+            j += 2 if s[j] == "\\" and j + 1 < n and s[j + 1] in _PUNCT else 1
+        return j if j < n else -1
+
+
 def _inlines(s: str, bold: bool = True, link: bool = True) -> tuple[Inline, ...]:
     """Inline markup, left to right; bold never nests in bold, links never in links."""
     out: list[Inline] = []
     buf: list[str] = []
+    scan = _Scanner(s)
     i, n = 0, len(s)
     while i < n:
         node: Inline | None = None
@@ -150,23 +222,25 @@ def _inlines(s: str, bold: bool = True, link: bool = True) -> tuple[Inline, ...]
             i += 2
             continue
         if bold and s.startswith("<strong>", i):
-            close = s.find("</strong>", i + 8)
+            close = scan.strong_close(i + 8)
             if close > i + 8:
                 node, j = Bold(_inlines(s[i + 8 : close], bold=False, link=link)), close + 9
         if node is None and bold and s.startswith("**", i):
-            end = _closing_stars(s, i + 2)
-            if end is None or end == i + 2:
+            end = scan.stars_close(i + 2)
+            if end < 0 or end == i + 2:
                 buf.append("**")
                 i += 2
                 continue
             node, j = Bold(_inlines(s[i + 2 : end], bold=False, link=link)), end + 2
         elif link and s[i] in "[<":
-            found = _link_at(s, i, bold)
+            found = _link_at(scan, i, bold)
             if found:
                 node, j = found
-        if node is None:
-            buf.append(s[i])
-            i += 1
+        if node is None:  # plain text up to the next character that may start markup
+            m = (_SPECIAL_NO_LINK if scan.no_bracket else _SPECIAL).search(s, i + 1)
+            j = m.start() if m else n
+            buf.append(s[i:j])
+            i = j
             continue
         if buf:
             out.append(Text("".join(buf)))
@@ -178,39 +252,22 @@ def _inlines(s: str, bold: bool = True, link: bool = True) -> tuple[Inline, ...]
     return tuple(out)
 
 
-def _closing_stars(s: str, i: int) -> int | None:
-    while i < len(s) - 1:
-        if s[i] == "\\" and s[i + 1] in _PUNCT:
-            i += 2
-        elif s[i] == "*" and s[i + 1] == "*":
-            return i
-        else:
-            i += 1
-    return None
-
-
-def _link_at(s: str, i: int, bold: bool) -> tuple[Link, int] | None:
+def _link_at(scan: _Scanner, i: int, bold: bool) -> tuple[Link, int] | None:
     """A link starting at ``s[i]`` and the index after it; None if there is none."""
+    s = scan.s
     if s[i] == "<":
         m = _AUTOLINK.match(s, i)
         return (Link(m[1], (Text(m[1]),)), m.end()) if m else None
-    j, n = i + 1, len(s)
-    while j < n and s[j] != "]":
-        j += 2 if s[j] == "\\" and j + 1 < n and s[j + 1] in _PUNCT else 1
-    if j >= n or j == i + 1 or not s.startswith("(", j + 1):
+    j = scan.bracket_close(i + 1)
+    if j < 0 or j == i + 1 or not s.startswith("(", j + 1):
         return None
-    depth = 0
-    for k in range(j + 2, n):
-        if s[k] == "(":
-            depth += 1
-        elif s[k] == ")":
-            if not depth:
-                url = s[j + 2 : k]
-                if not _URL.fullmatch(url):
-                    return None  # javascript:, data:, file: ... stay literal text
-                return Link(url, _inlines(s[i + 1 : j], bold=bold, link=False)), k + 1
-            depth -= 1
-    return None
+    k = scan.paren_close(j + 1)
+    if k < 0:
+        return None
+    url = s[j + 2 : k]
+    if not _URL.fullmatch(url):
+        return None  # javascript:, data:, file: ... stay literal text
+    return Link(url, _inlines(s[i + 1 : j], bold=bold, link=False)), k + 1
 
 
 # --------------------------------------------------------------------------- writing back

@@ -10,6 +10,7 @@ change too.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -23,7 +24,7 @@ from .model import field_values, narrative_context
 from .output import write_atomic
 from .references import known_names
 from .rules import compute_values
-from .schema import validate_schema
+from .schema import check_value, validate_schema
 from .source import load
 from .spec import Field, Format, Node, Table, format_for_year
 from .validate import previous_path, select_format
@@ -48,6 +49,7 @@ def new_report(path: Path, config: Config, agency: str | None = None) -> Created
     fmt = format_for_year(year)
     if fmt is None:
         raise UsageError(f"{year} 年没有适用的年度报告格式")
+    _check_agency(fmt, agency)
     prev_path = previous_path(path)
     assert prev_path is not None  # the name was checked to be a year with a format above
     previous: dict[str, Any] | None = None
@@ -170,9 +172,19 @@ def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
+def _check_agency(fmt: Format, agency: str | None) -> None:
+    """``--agency`` must be a valid 机关名称 before it is written into a report."""
+    field = next((f for f in fmt.meta if f.key == "agency"), None)
+    if agency is None or field is None:
+        return
+    expected = check_value(field.value, agency)
+    if expected:
+        raise UsageError(f"--agency：{field.label}应为{expected}")
+
+
 def _scalar(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, str):  # JSON strings are YAML: every control character escaped
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
     return format_value(value) if value is not None else '""'

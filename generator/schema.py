@@ -40,6 +40,10 @@ _VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
         "pattern": r"^[0-9]+(\.[0-9]+)?$",
     },
     "text": {"type": ["string", "null"]},
+    "name": {  # one line of at most 100 printable characters; (?!…) because $ allows a final \n
+        "type": ["string", "null"],
+        "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]{1,100}(?![\\s\\S])",
+    },
     "year": {"type": "integer", "minimum": 2008, "maximum": 2100},
     "date": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date"},
     "url": {"type": "string", "pattern": r"^https?://[^\s]+$"},
@@ -50,6 +54,7 @@ _EXPECTED: dict[str, str] = {
     "signed": "整数（可带正负号，如 +3、-2）",
     "amount": "不小于 0 的数，可带小数（如 12.5）",
     "text": "文本",
+    "name": "一行文字，不超过 100 个字符（不能换行，不能含控制字符）",
     "year": "四位数的年份（如 2021）",
     "date": '日期，写成带引号的 "2022-01-20"',
     "url": "以 http:// 或 https:// 开头的网址",
@@ -57,6 +62,16 @@ _EXPECTED: dict[str, str] = {
     "narrative": "文本（可用 | 写多行）",
     "object": "映射（下一级的“键: 值”）",
 }
+
+
+def check_value(kind: str, value: str) -> str | None:
+    """What ``value`` should be when it is not a valid ``kind``, else None.
+
+    For values typed on the command line (``nianbao new --agency``), which must meet
+    the same rule as the report they are written into.
+    """
+    pattern = _VALUE_SCHEMAS[kind].get("pattern")
+    return _EXPECTED[kind] if pattern and not re.search(pattern, value) else None
 
 
 def _value(kind: str, title: str, help: str | None = None) -> dict[str, Any]:
@@ -76,7 +91,7 @@ def _field(f: Field) -> dict[str, Any]:
             "x-kind": "format",
         }
     out = _value(f.value, f.label, f.help)
-    if f.required and f.value == "text":
+    if f.required and f.value in ("text", "name"):
         out.update(type="string", minLength=1)
     return out
 

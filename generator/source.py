@@ -209,11 +209,11 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
     if builder.diagnostics:
         raise InvalidReport(builder.diagnostics)
     if not isinstance(data, dict):
-        _fail(
+        _fail(  # not a report: its content is not quoted (it may be a .env or a key file)
             name,
             "文件顶层应是“键: 值”的映射",
             "映射（如 agency: 某局）",
-            _describe(data),
+            _kind(data),
             Location(name, node.start_mark.line + 1, node.start_mark.column + 1),
         )
     return Source(name, data, builder.positions, builder.key_positions, frozenset(builder.blocks))
@@ -296,6 +296,15 @@ def _fail(
             )
         ]
     )
+
+
+def _kind(value: Any) -> str:
+    """What a value is, without quoting any of it."""
+    if isinstance(value, str):
+        return f"文本（{len(value)} 个字符，不予显示）"
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return "数字"
+    return _describe(value)
 
 
 def _describe(value: Any) -> str:

@@ -37,7 +37,7 @@ __all__ = [
     "get_format",
 ]
 
-ValueKind = Literal["count", "signed", "amount", "text", "year", "date", "url", "format"]
+ValueKind = Literal["count", "signed", "amount", "text", "name", "year", "date", "url", "format"]
 Path = tuple[str, ...]
 
 

@@ -131,7 +131,7 @@ def read_previous(path: Path | None) -> tuple[bytes | None, str]:
 
 def fingerprints(source: str, previous: str, extras: Mapping[str, str]) -> dict[str, str]:
     """Each output's fingerprint from the digests of the report, last year's and the rest."""
-    common = "|".join([code_hash(), source, previous, os.environ.get("SOURCE_DATE_EPOCH", "")])
+    common = "|".join([code_hash(), source, previous, str(_epoch())])
     return {
         suffix: hashlib.sha256(f"{common}|{suffix}|{extra}".encode()).hexdigest()
         for suffix, extra in extras.items()
@@ -338,3 +338,11 @@ class Manifest:
 
     def outputs(self) -> Mapping[str, dict[str, Any]]:
         return self.entries
+
+
+def _epoch() -> int | str:
+    """The build clock, read where the renderers read it (``""`` when unset)."""
+    from .render import source_date_epoch
+
+    epoch = source_date_epoch()
+    return "" if epoch is None else epoch

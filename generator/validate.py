@@ -202,10 +202,14 @@ def _cross_year(
     if prev_path.resolve() == path.resolve():
         return None  # a symlink to itself is not its own previous year
     prev_name = str(Path(source.name).with_name(prev_path.name))
-    try:
-        previous = (
-            load(prev_path, prev_name) if previous_data is None else loads(previous_data, prev_name)
-        )
+    try:  # a link to a file elsewhere (a .env, a key) is not last year's report: not read
+        linked_away = prev_path.is_symlink() and prev_path.resolve().parent != path.resolve().parent
+        if linked_away:
+            previous = None
+        elif previous_data is None:
+            previous = load(prev_path, prev_name)
+        else:
+            previous = loads(previous_data, prev_name)
     except Exception:  # noqa: BLE001 - any trouble with last year's file only skips the comparison
         previous = None
     prev_fmt = None

@@ -568,18 +568,34 @@ def within_bounds(seconds: float, peak: int) -> None:
     assert peak < PEAK, f"allocated {peak / 2**20:.1f} MiB"
 
 
-def child(*argv: str, timeout: float = CHILD_SECONDS) -> tuple[int, str, float, int]:
-    """Run ``python -m generator`` as a child: exit code, stderr, seconds, max RSS bytes.
+_PEAK_PROBE = """
+import atexit, os, runpy, sys
+def _peak():
+    with open("/proc/self/status") as fh, open(os.environ["NIANBAO_TEST_PEAK"], "w") as out:
+        out.write(next(l for l in fh if l.startswith("VmHWM:")).split()[1])
+atexit.register(_peak)
+sys.argv[0] = "nianbao"
+runpy.run_module("generator", run_name="__main__", alter_sys=True)
+"""
+"""Runs nianbao and, at exit, writes the peak resident size of its own address space.
 
-    The child is reaped with ``os.wait4``, which reports its own peak resident size."""
+``os.wait4`` is not enough on Linux: the exec'd child's ``ru_maxrss`` starts at the
+peak of the (v)forked test process, so a large pytest made every child look large."""
+
+
+def child(*argv: str, timeout: float = CHILD_SECONDS) -> tuple[int, str, float, int]:
+    """Run ``python -m generator`` as a child: exit code, stderr, seconds, max RSS bytes."""
     start = time.perf_counter()
+    probe = Path("/proc/self/status").is_file()
     with open(os.devnull, "wb") as null, tempfile_pair() as (out, err):
+        peak_file = Path(tempfile.mkdtemp()) / "peak"
+        command = ["-c", _PEAK_PROBE] if probe else ["-m", "generator"]
         proc = subprocess.Popen(
-            [sys.executable, "-m", "generator", *argv],
+            [sys.executable, *command, *argv],
             stdin=null,
             stdout=out,
             stderr=err,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            env={**os.environ, "PYTHONPATH": str(ROOT), "NIANBAO_TEST_PEAK": str(peak_file)},
         )
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
@@ -598,9 +614,11 @@ def child(*argv: str, timeout: float = CHILD_SECONDS) -> tuple[int, str, float, 
         stdout, text = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
     assert proc.returncode >= 0, f"killed by signal {-proc.returncode}: {text}"
     assert "Traceback" not in text + stdout
+    rss = int(peak_file.read_text()) * 1024 if probe else usage.ru_maxrss * 1024
+    shutil.rmtree(peak_file.parent, ignore_errors=True)
     MEASURED["child_s"].append(seconds)
-    MEASURED["child_rss"].append(usage.ru_maxrss * 1024)
-    return proc.returncode, text, seconds, usage.ru_maxrss * 1024
+    MEASURED["child_rss"].append(rss)
+    return proc.returncode, text, seconds, rss
 
 
 @contextlib.contextmanager

@@ -265,15 +265,20 @@ def core_properties_xml(
 ) -> bytes:
     """``docProps/core.xml`` with fixed, report-derived values (no clock, no comments)."""
     props = CoreProperties(CT_CoreProperties.new())
-    props.title = title
-    props.author = author
-    props.last_modified_by = author
+    props.title = _property(title)
+    props.author = _property(author)
+    props.last_modified_by = _property(author)
     props.created = when
     props.modified = when
     props.revision = 1
     props.language = language
     xml: bytes = etree.tostring(props._element, encoding="UTF-8", standalone=True)
     return xml
+
+
+def _property(text: str) -> str:
+    """A document property fits Word's limit of 255 characters (python-docx refuses more)."""
+    return text if len(text) <= 255 else text[:254] + "…"
 
 
 def add_hyperlink_rels(rels_xml: bytes, urls: Mapping[str, str]) -> bytes:

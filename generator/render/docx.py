@@ -34,6 +34,7 @@ from ..output import zip_parts
 from ..values import cn_date
 from . import RenderOptions, _ooxml
 from ._ooxml import Cell, Look, w
+from .reference import load_reference
 
 if TYPE_CHECKING:
     from ..model import Report
@@ -138,7 +139,7 @@ def _template_for(reference: Path | None) -> _Template:
 @functools.lru_cache(maxsize=8)
 def _template(key: tuple[str, int, int] | None) -> _Template:
     """Prepare the default template (``key`` None) or a reference document, once."""
-    doc = Document(key[0]) if key else Document()
+    doc = Document(io.BytesIO(load_reference(Path(key[0]), key[0]).data)) if key else Document()
     body = doc.element.body
     for child in list(body):
         if child.tag != w("sectPr"):

@@ -90,6 +90,9 @@ class Source:
     blocks: frozenset[DataPath] = frozenset()
     """Paths written as block scalars (``|`` or ``>``), whose text starts on the next line."""
     path: Path | None = None
+    styles: dict[DataPath, tuple[str, int]] = field(default_factory=dict)
+    """Each scalar's style (``|``, ``>``, ``"``, ``'``, or ``""`` when plain) and the column its
+    text starts at (a block's indentation), so a finding can point inside a narrative."""
 
     def locate(self, path: DataPath, *, key: bool = False) -> Location:
         """The location of ``path``, or of its nearest written ancestor."""
@@ -195,7 +198,7 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
             "没有内容",
             hint="可运行 nianbao new 路径 生成一份完整的空白报告",
         )
-    builder = _Builder(name)
+    builder = _Builder(name, text)
     data = builder.build(node, (), 0)
     if builder.dropped:
         builder.diagnostics.append(
@@ -216,7 +219,10 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
             _kind(data),
             Location(name, node.start_mark.line + 1, node.start_mark.column + 1),
         )
-    return Source(name, data, builder.positions, builder.key_positions, frozenset(builder.blocks))
+    return Source(
+        name, data, builder.positions, builder.key_positions, frozenset(builder.blocks),
+        styles=builder.styles,
+    )  # fmt: skip
 
 
 _FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -330,8 +336,10 @@ def _describe(value: Any) -> str:
 class _Builder:
     """Turns a composed node tree into plain data, collecting every problem found."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, text: str = "") -> None:
         self.name = name
+        self.text = text
+        self.styles: dict[DataPath, tuple[str, int]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.positions: dict[DataPath, tuple[int, int]] = {}
         self.key_positions: dict[DataPath, tuple[int, int]] = {}
@@ -371,7 +379,18 @@ class _Builder:
         assert isinstance(node, yaml.ScalarNode)
         if node.style in ("|", ">"):
             self.blocks.add(path)
+        self.styles[path] = (node.style or "", self._text_column(node))
         return self._scalar(node)
+
+    def _text_column(self, node: yaml.ScalarNode) -> int:
+        """Where the text of a scalar starts: for a block, the indentation of its first line."""
+        if node.style not in ("|", ">"):
+            return node.start_mark.column
+        start = self.text.find("\n", node.start_mark.index) + 1
+        for line in self.text[start : node.end_mark.index].split("\n"):
+            if line.strip():
+                return len(line) - len(line.lstrip(" "))
+        return node.start_mark.column
 
     def _mapping(self, node: yaml.MappingNode, path: DataPath, depth: int) -> Any:
         if node.tag != _T + "map":

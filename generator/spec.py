@@ -14,7 +14,10 @@ import functools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from .claims_vocab import Vocabulary
 
 __all__ = [
     "Block",
@@ -302,6 +305,8 @@ class Format:
     """The figures a narrative states, compiled at load: a broken pattern fails there."""
     cells: Mapping[Path, Cell] = field(default_factory=dict, compare=False)
     """Every table cell of the format by its YAML path, in table order."""
+    claims: Vocabulary | None = field(default=None, compare=False)
+    """The claim vocabulary (``claims:``), compiled at load for ``claims`` to read sentences."""
 
     def covers(self, year: int) -> bool:
         return year >= self.first_year and (self.last_year is None or year <= self.last_year)

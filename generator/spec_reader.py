@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from .claims_vocab import compile_vocabulary
 from .resources import format_files
 from .spec import (
     Block,
@@ -206,6 +207,7 @@ def load_format(raw: Mapping[str, Any]) -> Format:
         cross_year=cross,
         narrative_checks=tuple(_narrative_check(c, cells) for c in raw.get("narrative_checks", ())),
         cells=cells,
+        claims=compile_vocabulary(raw.get("claims"), tables.values(), sections),
     )
 
 

@@ -625,3 +625,31 @@ def child(*argv: str, timeout: float = CHILD_SECONDS) -> tuple[int, str, float, 
 def tempfile_pair() -> Iterator[tuple[Any, Any]]:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         yield out, err
+
+
+# --------------------------------------------------------------------------- narrative claims
+
+
+def cell_values(fmt_id: str = "2021", **cells: object) -> dict[tuple[str, ...], Decimal]:
+    """Every cell a claim can name set to 0, except ``cells`` (YAML paths with ``__`` for dots)."""
+    from generator.spec import get_format
+
+    vocab = get_format(fmt_id).claims
+    assert vocab is not None
+    out = dict.fromkeys(vocab.labels, Decimal(0))
+    out.update({tuple(k.split("__")): Decimal(str(v)) for k, v in cells.items()})
+    return out
+
+
+def claim_findings(
+    text: str, values: dict[tuple[str, ...], Decimal], fmt_id: str = "2021"
+) -> list[Any]:
+    """What the claims engine says about one narrative text, placed in a `|` block at line 10."""
+    from generator.claims import Placement, check_narrative
+    from generator.errors import Location
+    from generator.spec import get_format
+
+    vocab = get_format(fmt_id).claims
+    assert vocab is not None
+    place = Placement(Location("report.yaml", 10, 12), "|", 4)
+    return check_narrative(text, vocab, values.get, place=place)

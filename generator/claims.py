@@ -357,6 +357,9 @@ def _subject(
         return None
     strong = [term for _, _, term in anchors if not term.weak]
     frame = ctx.vocab.frames[(strong or [term for _, _, term in anchors])[-1].frame]
+    if frame.context and not any(w in ctx.text[:until] for w in frame.context):
+        return None
+    inherit = inherit and any(not t.weak for _, _, t in _terms(seg, frame.name))
     reading: dict[str, tuple[str, ...]] = {}
     alternatives: list[Reading] = []
     start = min(t.start for _, t, _ in _terms(seg, frame.name))

@@ -57,6 +57,8 @@ class Frame:
     fallback: Reading = field(default_factory=dict)
     percent_base: Reading | None = None
     percent_also: tuple[str, ...] = ()
+    context: tuple[str, ...] = ()
+    """Words one of which must come earlier in the same narrative part for claims to count."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,6 +198,7 @@ def _frame(name: str, raw: Mapping[str, Any], units: Mapping[str, Any]) -> Frame
         fallback=_reading(raw.get("fallback")),
         percent_base=None if base is None else _reading(base),
         percent_also=tuple(raw.get("percent_also", ())),
+        context=tuple(str(w) for w in raw.get("context", ())),
     )
 
 

@@ -41,39 +41,39 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, object], tuple[str, str
      {A + "total__total": 218}, {A + "total__total": 217}, ("error", "N-COUNT")),
     ("carried-forward", "另有申请转下一年度办理两件。",
      {A + "carried_forward__total": 2}, {A + "carried_forward__total": 1}, ("error", "N-COUNT")),
-    ("granted-answer", "同意公开答复9件。",
+    ("granted-answer", "申请中同意公开答复9件。",
      {A + "granted__total": 9, A + "total__total": 20}, {A + "total__total": 9},
      ("error", "N-COUNT")),
-    ("partial-answer", "部分公开答复〇件。",
+    ("partial-answer", "申请中部分公开答复〇件。",
      {}, {A + "partial__total": 1}, ("error", "N-COUNT")),
-    ("withheld-answer", "不予公开答复2件。",
+    ("withheld-answer", "申请中不予公开答复2件。",
      {WITHHELD + "third_party__total": 2}, {WITHHELD + "third_party__total": 3},
      ("error", "N-COUNT")),
-    ("withheld-category", "不予公开5件。",
+    ("withheld-category", "申请中不予公开5件。",
      {WITHHELD + "third_party__total": 3, WITHHELD + "state_secret__total": 2},
      {WITHHELD + "third_party__total": 3}, ("error", "N-COUNT")),
-    ("compound-and", "予以公开及部分公开共43件。",
+    ("compound-and", "申请中予以公开及部分公开共43件。",
      {A + "granted__total": 40, A + "partial__total": 3}, {A + "granted__total": 43,
       A + "partial__total": 3}, ("error", "N-COUNT")),
-    ("compound-list", "不予公开、无法提供和不予处理的共六件。",
+    ("compound-list", "申请中不予公开、无法提供和不予处理的共六件。",
      {WITHHELD + "inquiry__total": 1, UNAVAILABLE + "unclear__total": 2,
       A + "not_processed__repeated__total": 3},
      {WITHHELD + "inquiry__total": 1}, ("error", "N-COUNT")),
-    ("unavailable-whole", "因本机关不掌握等原因无法提供8件。",
+    ("unavailable-whole", "申请中因本机关不掌握等原因无法提供8件。",
      {UNAVAILABLE + "not_held__total": 6, UNAVAILABLE + "unclear__total": 2},
      {UNAVAILABLE + "not_held__total": 1}, ("error", "N-COUNT")),
-    ("not-held", "无法提供8件，其中本机关不掌握相关政府信息2件。",
+    ("not-held", "申请中无法提供8件，其中本机关不掌握相关政府信息2件。",
      {UNAVAILABLE + "not_held__total": 2, UNAVAILABLE + "unclear__total": 6},
      {UNAVAILABLE + "not_held__total": 1, UNAVAILABLE + "unclear__total": 7},
      ("error", "N-COUNT")),
-    ("state-secret", "不予公开3件，其中属于国家秘密的1件。",
+    ("state-secret", "申请中不予公开3件，其中属于国家秘密的1件。",
      {WITHHELD + "state_secret__total": 1, WITHHELD + "third_party__total": 2},
      {WITHHELD + "state_secret__total": 0, WITHHELD + "third_party__total": 3},
      ("error", "N-COUNT")),
-    ("not-processed", "不予处理四件。",
+    ("not-processed", "申请中不予处理四件。",
      {A + "not_processed__petition__total": 4}, {A + "not_processed__petition__total": 3},
      ("error", "N-COUNT")),
-    ("other-handling", "其他处理3件，其中逾期不补正的2件。",
+    ("other-handling", "申请中其他处理3件，其中逾期不补正的2件。",
      {A + "other_handling__other__total": 1, A + "other_handling__no_correction__total": 2},
      {A + "other_handling__no_correction__total": 3}, ("error", "N-COUNT")),
     ("natural-person", "本年新收政府信息公开申请95件，其中自然人九十件。",
@@ -82,7 +82,7 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, object], tuple[str, str
     ("legal-person", "本年新收政府信息公开申请95件，其中法人或其他组织5件。",
      {A + "received__total": 95, A + "received__business": 2, A + "received__other_org": 3},
      {A + "received__total": 95, A + "received__business": 2}, ("error", "N-COUNT")),
-    ("business", "予以公开60件，其中商业企业申请12件。",
+    ("business", "申请中予以公开60件，其中商业企业申请12件。",
      {A + "granted__total": 60, A + "granted__business": 12},
      {A + "granted__total": 60, A + "granted__business": 2}, ("error", "N-COUNT")),
     ("review", "发生政府信息公开行政复议案件2件。",
@@ -130,29 +130,29 @@ CASES: list[tuple[str, str, dict[str, object], dict[str, object], tuple[str, str
      {P + "fees": Decimal("0.5")}, {P + "fees": Decimal("5000")}, ("error", "N-AMOUNT")),
     ("fee", "共收取信息处理费120元。",
      {"other_matters__fee": 120}, {"other_matters__fee": 12}, ("error", "N-AMOUNT")),
-    ("percent-after-count", "予以公开60件，占66.7%。",
+    ("percent-after-count", "申请中予以公开60件，占66.7%。",
      {A + "granted__total": 60, A + "total__total": 90},
      {A + "granted__total": 60, A + "total__total": 80}, ("error", "N-PERCENT")),
-    ("percent-bracket", "予以公开71件（32.57%）。",
+    ("percent-bracket", "申请中予以公开71件（32.57%）。",
      {A + "granted__total": 71, A + "total__total": 218},
      {A + "granted__total": 71, A + "total__total": 200}, ("error", "N-PERCENT")),
-    ("percent-rate", "予以公开率为33.9%。",
+    ("percent-rate", "申请中予以公开率为33.9%。",
      {A + "granted__total": 39, A + "total__total": 115},
      {A + "granted__total": 40, A + "total__total": 115}, ("error", "N-PERCENT")),
-    ("percent-bare", "部分公开11.1%。",
+    ("percent-bare", "申请中部分公开11.1%。",
      {A + "partial__total": 10, A + "total__total": 90},
      {A + "partial__total": 11, A + "total__total": 90}, ("error", "N-PERCENT")),
-    ("percent-chinese", "不予公开的占百分之五点六。",
+    ("percent-chinese", "申请中不予公开的占百分之五点六。",
      {WITHHELD + "third_party__total": 5, A + "total__total": 90},
      {WITHHELD + "third_party__total": 6, A + "total__total": 90}, ("error", "N-PERCENT")),
     ("percent-named-base", "其中自然人申请90件，占收到申请总数的94.7%。",
      {A + "received__total": 95, A + "received__natural_person": 90, A + "total__total": 1},
      {A + "received__total": 100, A + "received__natural_person": 90},
      ("error", "N-PERCENT")),
-    ("percent-compound", "予以公开和部分公开的占77.8%。",
+    ("percent-compound", "申请中予以公开和部分公开的占77.8%。",
      {A + "granted__total": 60, A + "partial__total": 10, A + "total__total": 90},
      {A + "granted__total": 60, A + "total__total": 90}, ("error", "N-PERCENT")),
-    ("percent-truncated", "予以公开率66.7%。",
+    ("percent-truncated", "申请中予以公开率66.7%。",
      {A + "granted__total": 2, A + "total__total": 3},
      {A + "granted__total": 1, A + "total__total": 3}, ("error", "N-PERCENT")),
     ("none-review", "没有因政府信息公开申请行政复议或行政诉讼的事项。",
@@ -216,11 +216,11 @@ def test_received_that_fits_no_reading_is_an_error_listing_both() -> None:
 def test_truncated_percentage_is_a_warning() -> None:
     """2/3 is 66.7% rounded; 66.6% is truncated (a warning); 66.5% is wrong (an error)."""
     vals = cell_values(applications__granted__total=2, applications__total__total=3)
-    assert claim_findings("予以公开率66.7%。", vals) == []
-    assert [(d.severity, d.code) for d in claim_findings("予以公开率66.6%。", vals)] == [
+    assert claim_findings("申请中予以公开率66.7%。", vals) == []
+    assert [(d.severity, d.code) for d in claim_findings("申请中予以公开率66.6%。", vals)] == [
         ("warning", "N-PERCENT-TRUNCATED")
     ]
-    assert [(d.severity, d.code) for d in claim_findings("予以公开率66.5%。", vals)] == [
+    assert [(d.severity, d.code) for d in claim_findings("申请中予以公开率66.5%。", vals)] == [
         ("error", "N-PERCENT")
     ]
 
@@ -283,18 +283,26 @@ def test_all_done_said_of_last_years_applications_is_not_about_this_year() -> No
 def test_referenced_figures_are_masked_but_still_give_the_subject() -> None:
     """{{ … }} figures are right by construction; a literal share after one is still checked."""
     vals = cell_values(applications__granted__total=60, applications__total__total=90)
-    assert claim_findings("予以公开{{ applications.granted.total }}件，占66.7%。", vals) == []
-    [d] = claim_findings("予以公开{{ applications.granted.total }}件，占60%。", vals)
+    assert claim_findings("申请中予以公开{{ applications.granted.total }}件，占66.7%。", vals) == []
+    [d] = claim_findings("申请中予以公开{{ applications.granted.total }}件，占60%。", vals)
     assert d.code == "N-PERCENT"
 
 
+def test_application_words_count_only_in_a_text_about_applications() -> None:
+    """予以公开 in a paragraph about 主动公开 (no 申请 before it) is not an application figure."""
+    assert claim_findings("通过门户网站予以公开政府信息1200件。", cell_values()) == []
+    assert claim_findings(
+        "收到申请5件。予以公开1200件。", cell_values(applications__received__total=5)
+    )
+
+
 def test_markup_does_not_hide_a_number() -> None:
-    [d] = claim_findings("**予以公开10件**。", cell_values(applications__granted__total=9))
+    [d] = claim_findings("申请中**予以公开10件**。", cell_values(applications__granted__total=9))
     assert d.code == "N-COUNT"
 
 
 def test_full_width_digits_are_numbers() -> None:
-    [d] = claim_findings("予以公开１０件。", cell_values(applications__granted__total=9))
+    [d] = claim_findings("申请中予以公开１０件。", cell_values(applications__granted__total=9))
     assert (d.expected, d.found) == ("9", "１０件")
 
 
@@ -310,13 +318,15 @@ def test_message_quotes_the_sentence_and_names_the_cell() -> None:
 
 
 def test_category_sum_is_named_once_with_the_number_of_rows() -> None:
-    [d] = claim_findings("不予公开5件。", cell_values())
-    assert d.message == "叙述写“不予公开5件”，但表三 › （三）不予公开（8 项之和） › 总计 为 0"
+    [d] = claim_findings("申请中不予公开5件。", cell_values())
+    assert d.message == (
+        "叙述写“申请中不予公开5件”，但表三 › （三）不予公开（8 项之和） › 总计 为 0"
+    )
 
 
 def test_a_finding_points_at_its_sentence_in_a_literal_block() -> None:
     """Line and column are the sentence's own: the block starts at line 11, indented 4."""
-    text = "第一段。\n\n第二段第一句。予以公开10件。"
+    text = "第一段说申请。\n\n第二段第一句。予以公开10件。"
     [d] = claim_findings(text, cell_values())
     assert d.location == Location("report.yaml", 13, 4 + 7 + 1)
 
@@ -349,10 +359,10 @@ def test_fingerprint_is_stable_when_other_text_moves() -> None:
         claims, _, _ = extract(text, vocab)
         return [f.fingerprint for f in assess(claims, vocab, cell_values(**cells).get)]
 
-    one = prints("予以公开10件。")
-    assert prints("新增一段说明。\n\n  予以公开10件。") == one
-    assert prints("予以公开10件。", applications__granted__total=3) == one
-    assert prints("部分公开10件。") != one
+    one = prints("申请中予以公开10件。")
+    assert prints("新增一段说明。\n\n  申请中予以公开10件。") == one
+    assert prints("申请中予以公开10件。", applications__granted__total=3) == one
+    assert prints("申请中部分公开10件。") != one
 
 
 # --------------------------------------------------------------------------- numerals and formats
@@ -379,8 +389,8 @@ def test_2019_format_documents_are_new_made() -> None:
 
 
 def test_2019_other_handling_is_one_row() -> None:
-    assert verdicts("其他处理3件。", "2019", applications__other_handling__total=3) == []
-    assert verdicts("其他处理3件。", "2019") == [("error", "N-COUNT")]
+    assert verdicts("申请中其他处理3件。", "2019", applications__other_handling__total=3) == []
+    assert verdicts("申请中其他处理3件。", "2019") == [("error", "N-COUNT")]
 
 
 def test_2019_format_has_no_fee_claims() -> None:

@@ -645,7 +645,7 @@ def claim_findings(
     text: str, values: dict[tuple[str, ...], Decimal], fmt_id: str = "2021"
 ) -> list[Any]:
     """What the claims engine says about one narrative text, placed in a `|` block at line 10."""
-    from generator.claims import Placement, check_narrative
+    from generator.claims_check import Placement, check_narrative
     from generator.errors import Location
     from generator.spec import get_format
 

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from generator.claims import Placement, chinese_number, extract
+from generator.claims import extract
+from generator.claims_check import Placement
+from generator.claims_text import chinese_number
 from generator.errors import Location
 from generator.spec import get_format
 
@@ -353,7 +355,7 @@ def test_fingerprint_is_stable_when_other_text_moves() -> None:
     """The same contradiction keeps its fingerprint in another paragraph, not another cell."""
     vocab = get_format("2021").claims
     assert vocab is not None
-    from generator.claims import assess
+    from generator.claims_check import assess
 
     def prints(text: str, **cells: object) -> list[str]:
         claims, _, _ = extract(text, vocab)

@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from generator.claims import Claim, Placement, check_narrative, extract
+from generator.claims import Claim, extract
+from generator.claims_check import Placement, check_narrative
 from generator.claims_vocab import Vocabulary
 from generator.errors import Location
 from generator.spec import get_format

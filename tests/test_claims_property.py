@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.claims import Placement, check_narrative, extract
+from generator.claims import extract
+from generator.claims_check import Placement, check_narrative
 from generator.claims_vocab import Frame, Term, Vocabulary
 from generator.errors import Location
 from generator.rules import compute_values

@@ -1,0 +1,267 @@
+"""Narrative claims against the tables: findings, their messages and where they point.
+
+``claims`` says what a sentence states; this module looks the cells up and decides.
+Only an unambiguous contradiction is an error (a wrong report must not build); a figure
+that fits only a second reading (受理 counted with 上年结转), or a percentage truncated
+instead of rounded, is a warning that names the readings tried.  A claim whose cells
+cannot be read is not assessed.  Each finding quotes its sentence, points at the
+sentence's own line and column in the YAML, and has a fingerprint that survives edits
+elsewhere in the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Final
+
+from .claims import Claim, extract
+from .claims_vocab import Expr, Vocabulary
+from .errors import Diagnostic, Location, Severity, label_path
+
+__all__ = [
+    "AMBIGUOUS",
+    "TRUNCATED",
+    "Finding",
+    "Lookup",
+    "Placement",
+    "assess",
+    "check_narrative",
+    "checked_values",
+    "name",
+]
+
+Path = tuple[str, ...]
+Lookup = Callable[[Path], Decimal | None]
+"""The value of one cell, or None when it cannot be read (the claim is then not assessed)."""
+
+AMBIGUOUS: Final = "N-AMBIGUOUS"
+TRUNCATED: Final = "N-PERCENT-TRUNCATED"
+_QUOTE_MAX: Final = 60
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A claim the tables contradict (error) or support only on a second reading (warning)."""
+
+    rule: str
+    severity: Severity
+    claim: Claim
+    tail: str
+    """The message after the quote: what the tables say."""
+    expected: str
+    found: str
+    hint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable across edits elsewhere: the rule, the cells and the sentence, whitespace aside."""
+        cells = "+".join(".".join(p) for p in self.claim.readings[0])
+        sentence = re.sub(r"\s+", "", self.claim.sentence.text)
+        digest = hashlib.sha256(f"{self.rule}|{cells}|{sentence}".encode()).hexdigest()
+        return digest[:16]
+
+
+def _value(expr: Expr, lookup: Lookup) -> Decimal | None:
+    total = Decimal(0)
+    for path in expr:
+        v = lookup(path)
+        if v is None:
+            return None
+        total += v
+    return total
+
+
+def assess(claims: Sequence[Claim], vocab: Vocabulary, lookup: Lookup) -> list[Finding]:
+    """The findings of ``claims`` against the tables; claims on unreadable cells are skipped."""
+    out: list[Finding] = []
+    for claim in claims:
+        if claim.kind == "percent":
+            finding = _assess_percent(claim, vocab, lookup)
+        elif claim.kind in ("count", "amount"):
+            finding = _assess_figure(claim, vocab, lookup)
+        else:
+            finding = _assess_state(claim, vocab, lookup)
+        if finding is not None:
+            out.append(finding)
+    return out
+
+
+def _fmt(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _assess_figure(claim: Claim, vocab: Vocabulary, lookup: Lookup) -> Finding | None:
+    assert claim.written is not None
+    written = claim.written * claim.factor
+    values = [_value(e, lookup) for e in claim.readings]
+    if values[0] is None or written == values[0]:
+        return None
+    first = f"{name(claim.readings[0], vocab)} 为 {_fmt(values[0])}"
+    for expr, value in zip(claim.readings[1:], values[1:], strict=True):
+        if value is not None and value == written:
+            tail = f"{first}；按另一种理解（{name(expr, vocab)}）为 {_fmt(value)}，与叙述相符"
+            hint = "叙述可以有两种理解，已按两种理解核对；请改写得更明确"
+            return Finding(AMBIGUOUS, "warning", claim, tail, _fmt(value), claim.shown, hint)
+    others = [
+        f"{name(e, vocab)} 为 {_fmt(v)}"
+        for e, v in zip(claim.readings[1:], values[1:], strict=True)
+        if v is not None
+    ]
+    also = f"也按另一种理解核对了：{'；'.join(others)}" if others else None
+    note = _unit_note(claim)
+    return Finding(claim.rule, "error", claim, first + note, _fmt(values[0]), claim.shown, also)
+
+
+def _unit_note(claim: Claim) -> str:
+    if claim.factor == 1:
+        return ""
+    assert claim.written is not None
+    return f"（叙述的 {claim.shown} 折合 {_fmt(claim.written * claim.factor)}）"
+
+
+def _assess_percent(claim: Claim, vocab: Vocabulary, lookup: Lookup) -> Finding | None:
+    assert claim.written is not None
+    part = _value(claim.readings[0], lookup)
+    quantum = Decimal(1).scaleb(-claim.places)
+    shares: list[tuple[Expr, Decimal, Decimal]] = []
+    for base in claim.bases:
+        whole = _value(base, lookup)
+        if part is None or not whole:
+            continue
+        exact = part * 100 / whole
+        if exact.quantize(quantum, ROUND_HALF_UP) == claim.written:
+            return None
+        shares.append((base, whole, exact))
+    if part is None or not shares:
+        return None
+    base, whole, exact = shares[0]
+    rounded = exact.quantize(quantum, ROUND_HALF_UP)
+    tail = (
+        f"{name(claim.readings[0], vocab)} 为 {_fmt(part)}，"
+        f"占 {name(base, vocab)}（{_fmt(whole)}）的 {rounded}%"
+    )
+    if exact.quantize(quantum, ROUND_DOWN) == claim.written:
+        hint = "百分比应四舍五入，叙述的数字是截断（舍去）得到的"
+        return Finding(TRUNCATED, "warning", claim, tail, f"{rounded}%", claim.shown, hint)
+    others = [
+        f"占 {name(b, vocab)}（{_fmt(w)}）的 {e.quantize(quantum, ROUND_HALF_UP)}%"
+        for b, w, e in shares[1:]
+    ]
+    also = f"也按另一种基数核对了：{'；'.join(others)}" if others else None
+    return Finding(claim.rule, "error", claim, tail, f"{rounded}%", claim.shown, also)
+
+
+_EXPECTED: Final = {"none": "0", "some": "大于 0", "universal": "0"}
+
+
+def _assess_state(claim: Claim, vocab: Vocabulary, lookup: Lookup) -> Finding | None:
+    value = _value(claim.readings[0], lookup)
+    if value is None:
+        return None
+    holds = value > 0 if claim.kind == "some" else value == 0
+    if holds:
+        return None
+    severity: Severity = "warning" if claim.kind == "some" else "error"
+    expected = _EXPECTED[claim.kind]
+    tail = f"{name(claim.readings[0], vocab)} 为 {_fmt(value)}"
+    return Finding(claim.rule, severity, claim, tail, expected, _fmt(value))
+
+
+def name(expr: Expr, vocab: Vocabulary) -> str:
+    """How a message names cells: one label path, a group and a count, or the parts summed."""
+    labels = [vocab.labels[p] for p in expr]
+    first = labels[0]
+    if len(labels) == 1:
+        return label_path(first)
+    head = tail = 0
+    while all(len(lab) > head + 1 and lab[head] == first[head] for lab in labels):
+        head += 1
+    while all(len(lab) > head + tail + 1 and lab[-1 - tail] == first[-1 - tail] for lab in labels):
+        tail += 1
+    end = len(first) - tail
+    if len(labels) > 3 and head >= 2 and tail:
+        group = f"{first[head - 1]}（{len(labels)} 项之和）"
+        return label_path((*first[: head - 1], group, *first[end:]))
+    parts = "＋".join(label_path(lab[head : len(lab) - tail]) for lab in labels)
+    return label_path((*first[:head], f"（{parts}）", *first[end:]))
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Where a narrative value sits in its YAML file, to point at a sentence's own position.
+
+    ``where`` is the value's node (for a block scalar, the ``|`` or ``>`` indicator);
+    ``indent`` is the column its text lines start at.  Literal (``|``) blocks map exactly;
+    folded (``>``) blocks and multi-line flow scalars join lines, so their lines are
+    approximate (never past the value's end).
+    """
+
+    where: Location
+    style: str = ""
+    indent: int = 0
+
+    def at(self, raw: str, offset: int) -> Location:
+        w = self.where
+        if not w.line:
+            return w
+        line = raw.count("\n", 0, offset)
+        col = offset - (raw.rfind("\n", 0, offset) + 1)
+        if self.style in ("|", ">"):
+            return Location(w.file, w.line + 1 + line, self.indent + col + 1)
+        quote = 1 if self.style in ('"', "'") else 0
+        return Location(w.file, w.line + line, (w.column + quote + col) if not line else col + 1)
+
+
+def _quote(claim: Claim, text: str) -> tuple[int, int]:
+    """The span of the sentence to quote: all of it, or the clauses of the claim if long."""
+    s = claim.sentence
+    if s.end - s.start <= _QUOTE_MAX:
+        return s.start, s.end
+    lo = max(s.start, max(text.rfind(c, s.start, claim.start) for c in "，,；;：:") + 1)
+    ends = [k for c in "，,；;：:" if (k := text.find(c, claim.end, s.end)) >= 0]
+    return lo, min(ends, default=s.end)
+
+
+def check_narrative(
+    raw: str,
+    vocab: Vocabulary,
+    lookup: Lookup,
+    *,
+    place: Placement,
+    labels: tuple[str, ...] = (),
+) -> list[Diagnostic]:
+    """A diagnostic for each claim of ``raw`` (narrative before expansion) the tables contradict."""
+    claims, text, spans = extract(raw, vocab)
+    out: list[Diagnostic] = []
+    for f in assess(claims, vocab, lookup):
+        lo, hi = _quote(f.claim, text)
+        quote = raw[spans[lo][0] : spans[hi - 1][1]].replace("**", "").replace("\n", "").strip()
+        s = f.claim.sentence
+        quote = ("…" if lo > s.start else "") + quote + ("…" if hi < s.end else "")
+        message = f"叙述写“{quote}”，但{f.tail}"
+        where = place.at(raw, spans[lo][0])
+        out.append(
+            Diagnostic(
+                f.severity, f.rule, where, message, labels,
+                expected=f.expected, found=f.found, hint=f.hint,
+            )
+        )  # fmt: skip
+    return out
+
+
+def checked_values(values: Mapping[Path, int | Decimal]) -> Lookup:
+    """A lookup over computed table values (and fields), every cell readable."""
+
+    def lookup(path: Path) -> Decimal | None:
+        v = values.get(path)
+        return None if v is None or isinstance(v, bool) else Decimal(v)
+
+    return lookup

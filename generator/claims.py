@@ -128,6 +128,15 @@ def _ahead(tokens: list[Token], i: int) -> list[Token]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Axis:
+    values: tuple[str, ...]
+    token: Token
+    """The term that gave the values (its ``or`` reading is tried too)."""
+    other: tuple[str, ...] | None
+    """A second reading of the axis: the category of a sub-item."""
+
+
+@dataclass(frozen=True, slots=True)
 class _Subject:
     frame: Frame
     reading: Reading
@@ -144,12 +153,11 @@ def _terms(seg: Sequence[Token], frame: str | None = None) -> list[tuple[int, To
     ]
 
 
-def _axis(
-    seg: Sequence[Token], frame: Frame, axis: str
-) -> tuple[tuple[str, ...], Token, tuple[str, ...] | None] | None:
+def _axis(seg: Sequence[Token], frame: Frame, axis: str) -> _Axis | None:
     """The values ``seg`` gives ``axis``: the nearest term's, or coordinated terms' sum.
 
-    Returns (values, the nearest term's token, a narrower reading also tried) or None.
+    A sub-item before its category (因本机关不掌握相关政府信息而无法提供) is what is meant,
+    with the category as a second reading — unless 等 generalises it to the category.
     """
     found = {k: term for k, _, term in _terms(seg, frame.name) if axis in term.reading}
     if not found:
@@ -161,12 +169,13 @@ def _axis(
     while k >= 2 and seg[k - 1].has("conjunctions") and (k - 2) in found:
         values = found[k - 2].reading[axis] + values
         k -= 2
-    narrower = [
-        found[j].reading[axis]
-        for j in strong
-        if j < k and all(v.startswith(c + ".") for v in found[j].reading[axis] for c in values)
-    ]
-    return values, chosen, narrower[-1] if narrower else None
+    for j in reversed([j for j in strong if j < k]):
+        sub = found[j].reading[axis]
+        if all(v.startswith(c + ".") for v in sub for c in values):
+            if any(t.has("generalisers") for t in seg[j + 1 : k]):
+                break
+            return _Axis(sub, seg[j], values)
+    return _Axis(values, chosen, None)
 
 
 def _subject(
@@ -194,14 +203,13 @@ def _subject(
                 return None
             reading[axis] = filled
             continue
-        values, chosen, narrower = got
-        if not _needs_met(ctx, chosen, until):
+        if not _needs_met(ctx, got.token, until):
             return None
-        reading[axis] = values
-        if chosen.term is not None and chosen.term.alternative:
-            alternatives.append(chosen.term.alternative)
-        if narrower:
-            alternatives.append({axis: narrower})
+        reading[axis] = got.values
+        if got.token.term is not None and got.token.term.alternative:
+            alternatives.append(got.token.term.alternative)
+        if got.other:
+            alternatives.append({axis: got.other})
     full = tuple({**reading, **alt} for alt in alternatives)
     return _Subject(frame, reading, full, start)
 
@@ -414,7 +422,12 @@ def _universal_claims(ctx: _Context) -> list[Claim]:
 
 
 def _quantified(tokens: list[Token], u: int) -> bool:
-    """A quantifier (均, 全部 …) stands before token ``u`` in its clause, with no number between."""
+    """A quantifier stands before token ``u`` in its clause, with no number between.
+
+    均已 and 均为 reach over the clause (均已在法定期限内办结); 均 and 全部 only touch the verb.
+    """
+    if u and tokens[u - 1].has("quantifiers_adjacent") and tokens[u - 1].end == tokens[u].start:
+        return True
     for tok in reversed(tokens[:u]):
         if tok.kind != "word":
             return False
@@ -431,7 +444,7 @@ def _universal_reading(
         if axis in reading:
             continue
         got = _axis(before, frame, axis)
-        values = got[0] if got else _fill(ctx, frame, axis, inherit=True)
+        values = got.values if got else _fill(ctx, frame, axis, inherit=True)
         if values is None:
             return None
         reading[axis] = values

@@ -234,7 +234,14 @@ def _universal(raw: Mapping[str, Any], frames: Mapping[str, Frame]) -> Universal
     )
 
 
-_ROLES = ("conjunctions", "negations", "quantifiers", "blockers")
+_ROLES = (
+    "conjunctions",
+    "generalisers",
+    "negations",
+    "quantifiers",
+    "quantifiers_adjacent",
+    "blockers",
+)
 
 
 def _words(

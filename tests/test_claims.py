@@ -398,3 +398,58 @@ def test_2019_other_handling_is_one_row() -> None:
 def test_2019_format_has_no_fee_claims() -> None:
     """The 2019 format has no 信息处理费 field, so a sentence about it names no cell."""
     assert verdicts("本年度收取信息处理费100元。", "2019") == []
+
+
+REALISTIC = """\
+2022年，本机关共收到政府信息公开申请56件，其中自然人申请50件，法人或其他组织申请6件；上年结转申请3件。\
+从申请方式看，网络申请40件，信函申请10件，当面申请6件。全年办结申请57件，其中予以公开23件（占40.4%），\
+部分公开8件，不予公开5件，无法提供15件，不予处理4件，其他处理2件；结转下年度继续办理2件。\
+所有申请均在法定期限内答复，未出现逾期答复情况。自然人申请占申请总量的89.3%。
+
+在不予公开的申请中，属于国家秘密的1件，涉及第三方合法权益的4件。因本机关不掌握相关政府信息而无法提供的12件。
+
+本年度发生政府信息公开行政复议案件3件，其中结果维持2件，结果纠正1件；行政诉讼案件2件，\
+均为未经复议直接起诉，其中尚未审结1件，结果维持1件。全年依托门户网站主动公开政府信息3520条，\
+发布解读材料45篇，召开新闻发布会12场，办理人大代表建议和政协提案31件，均已按期办结。本年度新制发规范性文件3件，\
+废止1件，现行有效28件。公开行政许可事项办理结果1250条。本年度未收取信息处理费。
+"""
+
+REALISTIC_TABLES = {
+    A + "received__total": 56, A + "received__natural_person": 50, A + "received__business": 6,
+    A + "carried_over__total": 3, A + "total__total": 57, A + "granted__total": 23,
+    A + "partial__total": 8,
+    WITHHELD + "state_secret__total": 1, WITHHELD + "third_party__total": 4,
+    UNAVAILABLE + "not_held__total": 12, UNAVAILABLE + "unclear__total": 3,
+    A + "not_processed__repeated__total": 4, A + "other_handling__other__total": 2,
+    A + "carried_forward__total": 2,
+    R + "review__total": 3, R + "review__upheld": 2, R + "review__corrected": 1,
+    R + "direct_suit__total": 2, R + "direct_suit__pending": 1, R + "direct_suit__upheld": 1,
+    P + "normative_documents__issued": 3, P + "normative_documents__repealed": 1,
+    P + "normative_documents__in_force": 28, P + "licensing": 1250,
+}  # fmt: skip
+
+
+def test_a_realistic_narrative_that_agrees_with_its_tables_raises_nothing() -> None:
+    """Every figure of an ordinary on_request paragraph is read, and none is a false alarm."""
+    vocab = get_format("2021").claims
+    assert vocab is not None
+    claims, _, _ = extract(REALISTIC, vocab)
+    assert len([c for c in claims if c.kind in ("count", "percent")]) == 26
+    assert claim_findings(REALISTIC, cell_values(**REALISTIC_TABLES)) == []
+
+
+def test_the_same_narrative_with_other_tables_names_each_figure() -> None:
+    wrong = {**REALISTIC_TABLES, A + "partial__total": 9, R + "direct_suit__pending": 0}
+    found = claim_findings(REALISTIC, cell_values(**wrong))
+    assert [d.found for d in found] == ["8件", "1件"]
+
+
+def test_a_sub_item_before_its_category_is_the_sub_item_unless_generalised() -> None:
+    """因……不掌握……而无法提供的12件 is 1.本机关不掌握; with 等 it is the whole （四）."""
+    vals = cell_values(
+        applications__unavailable__not_held__total=12, applications__unavailable__unclear__total=3
+    )
+    assert claim_findings("申请中，因本机关不掌握相关政府信息而无法提供的12件。", vals) == []
+    assert claim_findings("申请中，因本机关不掌握等原因无法提供15件。", vals) == []
+    [d] = claim_findings("申请中，因本机关不掌握相关政府信息而无法提供的15件。", vals)
+    assert (d.severity, d.code) == ("warning", "N-AMBIGUOUS")

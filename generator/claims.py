@@ -13,12 +13,12 @@ are format data (``claims:``), compiled by ``claims_vocab``; nothing here knows 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal
 
-from .claims_text import Sentence, Token, mask, sentences, tokenise
+from .claims_text import MAX_TOKENS, Sentence, Token, mask, normalise, sentences, tokens
 from .claims_vocab import Expr, Frame, Reading, Term, Universal, Vocabulary
 
 __all__ = ["RULES", "Claim", "Kind", "extract", "sentence_claims"]
@@ -34,6 +34,8 @@ RULES: Final = {
 }
 """The rule a contradicted claim breaks, by kind; universal claims name theirs in the data."""
 
+_REACH: Final = 16
+"""How many words before a number can name its subject (a clause holds far fewer)."""
 _ZERO_REACH: Final = 25
 """How far (in characters) a negation reaches forward to the term it denies."""
 
@@ -69,19 +71,53 @@ class _Context:
     text: str
     sentence: Sentence
     tokens: list[Token]
+    first: Mapping[str, int]
     last: dict[str, Reading] = field(default_factory=dict)
     previous: tuple[int, Claim] | None = None
+    _found: dict[str, int] = field(default_factory=dict)
+
+    def found(self, word: str) -> int:
+        """Where ``word`` first occurs in the sentence (-1: nowhere), looked up once."""
+        if word not in self._found:
+            s = self.sentence
+            self._found[word] = self.text.find(word, s.start, s.end)
+        return self._found[word]
 
 
 def extract(raw: str, vocab: Vocabulary) -> tuple[list[Claim], str, list[tuple[int, int]]]:
     """Every claim of a narrative text, with the masked text and its spans in ``raw``."""
     text, spans = mask(raw)
-    claims = [c for s in sentences(text) for c in sentence_claims(vocab, text, s)]
+    first = {w: text.find(w) for f in vocab.frames.values() for w in f.context}
+    stream = tokens(vocab, normalise(text))
+    pending = next(stream, None)
+    claims: list[Claim] = []
+    for sentence in sentences(text):
+        found: list[Token] = []
+        while pending is not None and pending.start < sentence.end:
+            if pending.start >= sentence.start and len(found) < MAX_TOKENS:
+                found.append(pending)
+            pending = next(stream, None)
+        if any(_telling(t) for t in found):
+            claims += sentence_claims(vocab, text, sentence, first, found)
     return claims, text, spans
 
 
-def sentence_claims(vocab: Vocabulary, text: str, sentence: Sentence) -> list[Claim]:
-    ctx = _Context(vocab, text, sentence, tokenise(vocab, text, sentence.start, sentence.end))
+def _telling(tok: Token) -> bool:
+    """Whether a token can start a claim: a number, a denial, a quantifier, a mention."""
+    if tok.kind != "word" or tok.word is None:
+        return tok.kind == "number"
+    return bool(tok.word.roles) or bool(tok.term and tok.term.presence)
+
+
+def sentence_claims(
+    vocab: Vocabulary,
+    text: str,
+    sentence: Sentence,
+    first: Mapping[str, int],
+    found: list[Token],
+) -> list[Claim]:
+    """The claims of one sentence's tokens; ``first`` is where each context word first occurs."""
+    ctx = _Context(vocab, text, sentence, found, first)
     out: list[Claim] = []
     for i, tok in enumerate(ctx.tokens):
         if tok.kind != "number":
@@ -115,7 +151,7 @@ def _clauses(tokens: list[Token]) -> Iterator[list[Token]]:
 def _segment(tokens: list[Token], i: int) -> list[Token]:
     """The words right before token ``i``, back to the previous number or clause mark."""
     j = i
-    while j > 0 and tokens[j - 1].kind == "word":
+    while j > max(0, i - _REACH) and tokens[j - 1].kind == "word":
         j -= 1
     return tokens[j:i]
 
@@ -187,7 +223,7 @@ def _subject(
         return None
     strong = [term for _, _, term in anchors if not term.weak]
     frame = ctx.vocab.frames[(strong or [term for _, _, term in anchors])[-1].frame]
-    if frame.context and not any(w in ctx.text[:until] for w in frame.context):
+    if frame.context and not any(0 <= ctx.first[w] < until for w in frame.context):
         return None
     inherit = inherit and any(not t.weak for _, _, t in _terms(seg, frame.name))
     reading: dict[str, tuple[str, ...]] = {}
@@ -216,7 +252,7 @@ def _subject(
 
 def _needs_met(ctx: _Context, tok: Token, until: int) -> bool:
     needs = tok.term.needs if tok.term else ()
-    return not needs or any(w in ctx.text[ctx.sentence.start : until] for w in needs)
+    return not needs or any(0 <= ctx.found(w) < until for w in needs)
 
 
 def _fill(ctx: _Context, frame: Frame, axis: str, *, inherit: bool) -> tuple[str, ...] | None:
@@ -311,7 +347,7 @@ def _previous_subject(ctx: _Context, i: int, seg: Sequence[Token]) -> _Subject |
     if ctx.previous is None:
         return None
     k, claim = ctx.previous
-    if any(t.term for t in ctx.tokens[k + 1 : i] if t not in seg):
+    if i - k > _REACH or any(t.term for t in ctx.tokens[k + 1 : i] if t not in seg):
         return None
     return _Subject(ctx.vocab.frames[claim.frame], claim.reading, (), claim.start)
 
@@ -352,21 +388,31 @@ def _simple_claim(
 
 
 def _zero_claims(ctx: _Context, clause: list[Token]) -> list[Claim]:
-    """没有……行政复议或行政诉讼, 无结转下年度……, 未收取信息处理费: those cells are 0."""
+    """没有……行政复议或行政诉讼, 无结转下年度……, 未收取信息处理费: those cells are 0.
+
+    A negation denies the first term after it in its clause, if that term can be denied,
+    and the terms joined to it; a clause with a number states a figure instead.
+    """
     if any(t.kind == "number" for t in clause):
         return []
-    for a, neg in enumerate(clause):
-        if not neg.has("negations") or neg.term:
+    negation: Token | None = None
+    for k, tok in enumerate(clause):
+        if tok.term is None:
+            if tok.has("negations"):
+                negation = tok
             continue
-        terms = _terms(clause[a + 1 :])
-        if not terms or not terms[0][2].zero or terms[0][1].start - neg.end > _ZERO_REACH:
+        if negation is None:
             continue
-        joined = _coordinated(clause[a + 1 :], terms[0][0])
-        frame = ctx.vocab.frames[joined[0].frame]
-        reading = _reading_of(ctx, joined, frame)
-        if reading is not None:
-            end = clause[a + 1 + terms[0][0] + 2 * (len(joined) - 1)].end
-            return _simple_claim(ctx, "none", RULES["none"], frame, reading, neg.start, end)
+        if tok.term.zero and tok.start - negation.end <= _ZERO_REACH:
+            joined = _coordinated(clause, k)
+            frame = ctx.vocab.frames[joined[0].frame]
+            reading = _reading_of(ctx, joined, frame)
+            if reading is not None:
+                end = clause[k + 2 * (len(joined) - 1)].end
+                return _simple_claim(
+                    ctx, "none", RULES["none"], frame, reading, negation.start, end
+                )
+        negation = None
     return []
 
 
@@ -406,9 +452,8 @@ def _universal_claims(ctx: _Context) -> list[Claim]:
         uni = tok.word.universal if tok.word else None
         if uni is None or uni.id in seen or not _quantified(tokens, u):
             continue
-        text = ctx.sentence.text
-        if (uni.requires and not any(w in text for w in uni.requires)) or any(
-            w in text for w in uni.excludes
+        if (uni.requires and all(ctx.found(w) < 0 for w in uni.requires)) or any(
+            ctx.found(w) >= 0 for w in uni.excludes
         ):
             continue
         frame = ctx.vocab.frames[uni.frame]
@@ -428,7 +473,7 @@ def _quantified(tokens: list[Token], u: int) -> bool:
     """
     if u and tokens[u - 1].has("quantifiers_adjacent") and tokens[u - 1].end == tokens[u].start:
         return True
-    for tok in reversed(tokens[:u]):
+    for tok in reversed(tokens[max(0, u - _REACH) : u]):
         if tok.kind != "word":
             return False
         if tok.has("quantifiers"):

@@ -11,6 +11,7 @@ elsewhere in the file.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -41,6 +42,9 @@ Lookup = Callable[[Path], Decimal | None]
 AMBIGUOUS: Final = "N-AMBIGUOUS"
 TRUNCATED: Final = "N-PERCENT-TRUNCATED"
 _QUOTE_MAX: Final = 60
+_CLAUSE_MARKS: Final = "，,；;：:"
+MAX_FINDINGS: Final = 100
+"""Findings listed per narrative value; a text with more is not a report's narrative."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +79,14 @@ def _value(expr: Expr, lookup: Lookup) -> Decimal | None:
     return total
 
 
-def assess(claims: Sequence[Claim], vocab: Vocabulary, lookup: Lookup) -> list[Finding]:
-    """The findings of ``claims`` against the tables; claims on unreadable cells are skipped."""
+def assess(
+    claims: Sequence[Claim], vocab: Vocabulary, lookup: Lookup, limit: int | None = None
+) -> list[Finding]:
+    """The findings of ``claims`` (at most ``limit``); claims on unreadable cells are skipped."""
     out: list[Finding] = []
     for claim in claims:
+        if limit is not None and len(out) >= limit:
+            break
         if claim.kind == "percent":
             finding = _assess_percent(claim, vocab, lookup)
         elif claim.kind in ("count", "amount"):
@@ -199,25 +207,35 @@ class Placement:
     """Where a narrative value sits in its YAML file, to point at a sentence's own position.
 
     ``where`` is the value's node (for a block scalar, the ``|`` or ``>`` indicator);
-    ``indent`` is the column its text lines start at.  Literal (``|``) blocks map exactly;
-    folded (``>``) blocks and multi-line flow scalars join lines, so their lines are
-    approximate (never past the value's end).
+    ``indent`` is the column its text lines start at.  Literal (``|``) blocks and
+    single-line scalars map exactly; folded (``>``) blocks and multi-line flow scalars
+    join lines when YAML reads them, so there the line is approximate (it can be early).
     """
 
     where: Location
     style: str = ""
     indent: int = 0
 
-    def at(self, raw: str, offset: int) -> Location:
+    def at(self, line: int, col: int) -> Location:
+        """The file position of column ``col`` of line ``line`` (both from 0) of the value."""
         w = self.where
         if not w.line:
             return w
-        line = raw.count("\n", 0, offset)
-        col = offset - (raw.rfind("\n", 0, offset) + 1)
         if self.style in ("|", ">"):
             return Location(w.file, w.line + 1 + line, self.indent + col + 1)
         quote = 1 if self.style in ('"', "'") else 0
         return Location(w.file, w.line + line, (w.column + quote + col) if not line else col + 1)
+
+
+class _Lines:
+    """Line and column of offsets in a text, by bisection over its line starts."""
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0, *(m.end() for m in re.finditer("\n", text))]
+
+    def __call__(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset) - 1
+        return line, offset - self.starts[line]
 
 
 def _quote(claim: Claim, text: str) -> tuple[int, int]:
@@ -225,9 +243,11 @@ def _quote(claim: Claim, text: str) -> tuple[int, int]:
     s = claim.sentence
     if s.end - s.start <= _QUOTE_MAX:
         return s.start, s.end
-    lo = max(s.start, max(text.rfind(c, s.start, claim.start) for c in "，,；;：:") + 1)
-    ends = [k for c in "，,；;：:" if (k := text.find(c, claim.end, s.end)) >= 0]
-    return lo, min(ends, default=s.end)
+    lo = max(s.start, claim.start - _QUOTE_MAX)
+    lo = max(lo, max(text.rfind(c, lo, claim.start) for c in _CLAUSE_MARKS) + 1)
+    hi = min(s.end, claim.end + _QUOTE_MAX)
+    ends = [k for c in _CLAUSE_MARKS if (k := text.find(c, claim.end, hi)) >= 0]
+    return lo, min(ends, default=hi)
 
 
 def check_narrative(
@@ -240,20 +260,24 @@ def check_narrative(
 ) -> list[Diagnostic]:
     """A diagnostic for each claim of ``raw`` (narrative before expansion) the tables contradict."""
     claims, text, spans = extract(raw, vocab)
+    findings = assess(claims, vocab, lookup, MAX_FINDINGS + 1)
+    lines = _Lines(raw)
     out: list[Diagnostic] = []
-    for f in assess(claims, vocab, lookup):
+    for f in findings[:MAX_FINDINGS]:
         lo, hi = _quote(f.claim, text)
         quote = raw[spans[lo][0] : spans[hi - 1][1]].replace("**", "").replace("\n", "").strip()
         s = f.claim.sentence
         quote = ("…" if lo > s.start else "") + quote + ("…" if hi < s.end else "")
-        message = f"叙述写“{quote}”，但{f.tail}"
-        where = place.at(raw, spans[lo][0])
         out.append(
             Diagnostic(
-                f.severity, f.rule, where, message, labels,
-                expected=f.expected, found=f.found, hint=f.hint,
+                f.severity, f.rule, place.at(*lines(spans[lo][0])), f"叙述写“{quote}”，但{f.tail}",
+                labels, expected=f.expected, found=f.found, hint=f.hint,
             )
         )  # fmt: skip
+    if len(findings) > MAX_FINDINGS:
+        more = findings[MAX_FINDINGS]
+        message = f"叙述与表格不符之处超过 {MAX_FINDINGS} 处，其余未逐一列出"
+        out.append(Diagnostic(more.severity, more.rule, place.at(0, 0), message, labels))
     return out
 
 

@@ -9,16 +9,27 @@ too) or Chinese (十七, 一百零三, 两, 〇, 三十三点九), each with the
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Final, Literal
 
 from .claims_vocab import Term, Vocabulary, Word
 from .narrative import _AUTOLINK, _PUNCT
 
-__all__ = ["Sentence", "Token", "chinese_number", "mask", "sentences", "tokenise"]
+__all__ = [
+    "MAX_TOKENS",
+    "Sentence",
+    "Token",
+    "chinese_number",
+    "mask",
+    "normalise",
+    "sentences",
+    "tokenise",
+    "tokens",
+]
 
 _OPENERS: Final = ("{{", "{%", "{#")
 _CLOSERS: Final = {"{": "}}", "%": "%}", "#": "#}"}
@@ -71,6 +82,7 @@ def mask(raw: str) -> tuple[str, list[tuple[int, int]]]:
 
 
 _SENTENCE = re.compile(r"[。！？!?]|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]|[0-9]+[.)、])[ \t])")
+_MAX_PLACES: Final = 6
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
 
 
@@ -153,19 +165,65 @@ def _number(text: str) -> tuple[Decimal | None, int] | None:
     return chinese_number(text)
 
 
-def tokenise(vocab: Vocabulary, text: str, start: int, end: int) -> list[Token]:
-    """The vocabulary words, numbers (with unit) and clause marks of ``text[start:end]``."""
-    norm = text.translate(_FULL_WIDTH)
-    out: list[Token] = []
-    for m in vocab.tokens.finditer(norm, start, end):
-        if m["word"]:
-            out.append(Token("word", m.start(), m.end(), word=vocab.words[m["word"]]))
-        elif m["sep"]:
-            out.append(Token("sep", m.start(), m.end()))
-        elif (parsed := _number(m["number"])) is not None:
-            unit = m["unit"]
-            percent = bool(m["prefix"]) or unit in vocab.percent_signs
-            out.append(
-                Token("number", m.start(), m.end(), None, parsed[0], parsed[1], unit, percent)
-            )
-    return out
+_SEPARATOR = re.compile("[，,；;：:]")
+MAX_TOKENS: Final = 300
+"""Tokens read per sentence: a real sentence has a few dozen; a longer run is not prose."""
+
+
+def normalise(text: str) -> str:
+    """Full-width digits, point, percent and comma as ASCII; every offset stays the same."""
+    return text.translate(_FULL_WIDTH)
+
+
+def tokens(vocab: Vocabulary, norm: str) -> Iterator[Token]:
+    """The vocabulary words, numbers (with unit) and clause marks of normalised text, in order.
+
+    Three scans, each skipping in C to its candidates, merged lazily.  Where a word and a
+    number start together the word wins (三类内部事务信息 is a term, not 三); a token that
+    starts inside an earlier one is dropped.
+    """
+    words = ((m.start(), 0, m) for m in vocab.word_pattern.finditer(norm))
+    seps = ((m.start(), 1, m) for m in _SEPARATOR.finditer(norm))
+    numbers = ((m.start(), 2, m) for m in vocab.number_pattern.finditer(norm))
+    end = 0
+    previous: Token | None = None
+    for at, kind, m in heapq.merge(words, seps, numbers, key=lambda f: (f[0], f[1])):
+        if at < end:
+            continue
+        token = _token(vocab, kind, m, previous)
+        if token is None:
+            continue
+        end, previous = token.end, token
+        yield token
+
+
+def _token(vocab: Vocabulary, kind: int, m: re.Match[str], previous: Token | None) -> Token | None:
+    if kind == 0:
+        return Token("word", m.start(), m.end(), vocab.words[m[0]])
+    if kind == 1:
+        return Token("sep", m.start(), m.end())
+    token = _number_token(vocab, m)
+    if token and token.unit is None and previous and previous.has("percent_prefix"):
+        return replace(token, unit="%", percent=previous.end == token.start)  # 百分之五点六
+    return token
+
+
+def tokenise(vocab: Vocabulary, text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """The tokens of ``text[start:end]`` (for tests and tools; ``tokens`` streams them)."""
+    return [t for t in tokens(vocab, normalise(text[:end])) if t.start >= start]
+
+
+def _number_token(vocab: Vocabulary, m: re.Match[str]) -> Token | None:
+    parsed = _number(m["number"])
+    if parsed is None:
+        return None
+    value, places = parsed
+    unit = m["unit"] if _plausible(value, places) else None
+    percent = unit is not None and unit in vocab.percent_signs
+    end = m.end() if unit else m.end("number")
+    return Token("number", m.start(), end, None, value, places, unit, percent)
+
+
+def _plausible(value: Decimal | None, places: int) -> bool:
+    """A figure a report could print; a 40-digit number or 9 decimals is no claim (and no risk)."""
+    return value is None or (value < 10**15 and places <= _MAX_PLACES)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import pytest
@@ -338,8 +339,8 @@ def test_a_finding_points_inside_a_plain_or_quoted_scalar() -> None:
     assert vocab is not None
     plain = Placement(Location("r.yaml", 5, 9))
     quoted = Placement(Location("r.yaml", 5, 9), '"')
-    assert plain.at("第一句。予以公开10件。", 4) == Location("r.yaml", 5, 13)
-    assert quoted.at("第一句。予以公开10件。", 4) == Location("r.yaml", 5, 14)
+    assert plain.at(0, 4) == Location("r.yaml", 5, 13)
+    assert quoted.at(0, 4) == Location("r.yaml", 5, 14)
 
 
 def test_a_long_sentence_is_quoted_by_its_clauses() -> None:
@@ -453,3 +454,23 @@ def test_a_sub_item_before_its_category_is_the_sub_item_unless_generalised() -> 
     assert claim_findings("申请中，因本机关不掌握等原因无法提供15件。", vals) == []
     [d] = claim_findings("申请中，因本机关不掌握相关政府信息而无法提供的15件。", vals)
     assert (d.severity, d.code) == ("warning", "N-AMBIGUOUS")
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "申请中予以公开5件，",
+        "申请中予以公开5件。",
+        "无无无无结转下年度",
+        "均已均已办结",
+        "申" * 7,
+        "1" * 50 + "件",
+    ],
+)
+def test_a_huge_narrative_is_read_in_bounded_time_with_bounded_findings(unit: str) -> None:
+    """1 MiB of claims, words or digits: a safety limit, and at most 100 findings listed."""
+    text = unit * (1024 * 1024 // len(unit.encode()))
+    start = time.monotonic()
+    found = claim_findings(text, cell_values())
+    assert time.monotonic() - start < 20
+    assert len(found) <= 101

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Final
@@ -181,25 +181,39 @@ def _assess_state(claim: Claim, vocab: Vocabulary, lookup: Lookup) -> Finding | 
 
 
 def name(expr: Expr, vocab: Vocabulary) -> str:
-    """How a message names cells: one label path, a group and a count, or the parts summed."""
+    """How a message names cells: a label path, with the summed parts of each level in （＋）.
+
+    表四 › （未经复议直接起诉＋复议后起诉） › 总计 for a product of levels; numbered sub-rows
+    are counted instead of listed: 表三 › （三）不予公开（8 项之和） › 总计.
+    """
     labels = [vocab.labels[p] for p in expr]
-    first = labels[0]
-    if len(labels) == 1:
-        return label_path(first)
-    head = tail = 0
-    while all(len(lab) > head + 1 and lab[head] == first[head] for lab in labels):
-        head += 1
-    while all(len(lab) > head + tail + 1 and lab[-1 - tail] == first[-1 - tail] for lab in labels):
-        tail += 1
-    end = len(first) - tail
-    if len(labels) > 3 and head >= 2 and tail:
-        group = f"{first[head - 1]}（{len(labels)} 项之和）"
-        return label_path((*first[: head - 1], group, *first[end:]))
-    parts = "＋".join(label_path(lab[head : len(lab) - tail]) for lab in labels)
-    return label_path((*first[:head], f"（{parts}）", *first[end:]))
+    levels: list[list[str]] = []
+    for lab in labels:
+        if len(lab) != len(labels[0]):
+            return " + ".join(label_path(lab) for lab in labels)
+        for k, part in enumerate(lab):
+            if k == len(levels):
+                levels.append([])
+            if part not in levels[k]:
+                levels[k].append(part)
+    if len(set(labels)) != _product(len(level) for level in levels):
+        return " + ".join(label_path(lab) for lab in labels)
+    shown: list[str] = []
+    for level in levels:
+        if len(level) == 1:
+            shown.append(level[0])
+        elif len(level) > 3 and shown and all(v[:1].isdigit() for v in level):
+            shown[-1] += f"（{len(level)} 项之和）"
+        else:
+            shown.append(f"（{'＋'.join(level)}）")
+    return label_path(shown)
 
 
-# --------------------------------------------------------------------------- reporting
+def _product(sizes: Iterable[int]) -> int:
+    out = 1
+    for size in sizes:
+        out *= size
+    return out
 
 
 @dataclass(frozen=True, slots=True)

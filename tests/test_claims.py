@@ -474,3 +474,12 @@ def test_a_huge_narrative_is_read_in_bounded_time_with_bounded_findings(unit: st
     found = claim_findings(text, cell_values())
     assert time.monotonic() - start < 20
     assert len(found) <= 101
+
+
+def test_a_sum_over_two_levels_names_each_level_once() -> None:
+    """行政诉讼……均获维持: both kinds of suit, three outcomes, in one label path."""
+    vals = cell_values(review_litigation__direct_suit__pending=1)
+    [d] = claim_findings("被提起行政诉讼的案件均获维持。", vals)
+    assert d.message.endswith(
+        "表四 › （未经复议直接起诉＋复议后起诉） › （结果纠正＋其他结果＋尚未审结） 为 1"
+    )

@@ -9,7 +9,6 @@ too) or Chinese (十七, 一百零三, 两, 〇, 三十三点九), each with the
 
 from __future__ import annotations
 
-import heapq
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -83,7 +82,8 @@ def mask(raw: str) -> tuple[str, list[tuple[int, int]]]:
 
 _SENTENCE = re.compile(r"[。！？!?]|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+]|[0-9]+[.)、])[ \t])")
 _MAX_PLACES: Final = 6
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９．％，", "0123456789.%,")
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．％", "0123456789.%")
+_WIDE = re.compile("[０-９．％]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +93,7 @@ class Sentence:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Token:
     kind: Literal["word", "number", "sep"]
     start: int
@@ -172,22 +172,23 @@ MAX_TOKENS: Final = 300
 
 def normalise(text: str) -> str:
     """Full-width digits, point, percent and comma as ASCII; every offset stays the same."""
-    return text.translate(_FULL_WIDTH)
+    return text.translate(_FULL_WIDTH) if _WIDE.search(text) else text
 
 
 def tokens(vocab: Vocabulary, norm: str) -> Iterator[Token]:
     """The vocabulary words, numbers (with unit) and clause marks of normalised text, in order.
 
-    Three scans, each skipping in C to its candidates, merged lazily.  Where a word and a
+    Three scans, each skipping in C to its candidates, merged by position.  Where a word and a
     number start together the word wins (三类内部事务信息 is a term, not 三); a token that
     starts inside an earlier one is dropped.
     """
-    words = ((m.start(), 0, m) for m in vocab.word_pattern.finditer(norm))
-    seps = ((m.start(), 1, m) for m in _SEPARATOR.finditer(norm))
-    numbers = ((m.start(), 2, m) for m in vocab.number_pattern.finditer(norm))
+    found = [(m.start(), 0, m) for m in vocab.word_pattern.finditer(norm)]
+    found += [(m.start(), 1, m) for m in _SEPARATOR.finditer(norm)]
+    found += [(m.start(), 2, m) for m in vocab.number_pattern.finditer(norm)]
+    found.sort(key=lambda f: (f[0], f[1]))
     end = 0
     previous: Token | None = None
-    for at, kind, m in heapq.merge(words, seps, numbers, key=lambda f: (f[0], f[1])):
+    for at, kind, m in found:
         if at < end:
             continue
         token = _token(vocab, kind, m, previous)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final, Literal
 
-from .claims_text import MAX_TOKENS, Sentence, Token, mask, normalise, sentences, tokens
+from .claims_text import MAX_TOKENS, Sentence, Spans, Token, mask, normalise, sentences, tokens
 from .claims_vocab import Expr, Frame, Reading, Term, Universal, Vocabulary
 
 __all__ = ["RULES", "Claim", "Kind", "extract", "sentence_claims"]
@@ -84,7 +84,7 @@ class _Context:
         return self._found[word]
 
 
-def extract(raw: str, vocab: Vocabulary) -> tuple[list[Claim], str, list[tuple[int, int]]]:
+def extract(raw: str, vocab: Vocabulary) -> tuple[list[Claim], str, Spans]:
     """Every claim of a narrative text, with the masked text and its spans in ``raw``."""
     text, spans = mask(raw)
     first = {w: text.find(w) for f in vocab.frames.values() for w in f.context}

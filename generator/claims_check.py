@@ -286,6 +286,7 @@ def check_narrative(
             Diagnostic(
                 f.severity, f.rule, place.at(*lines(spans[lo][0])), f"叙述写“{quote}”，但{f.tail}",
                 labels, expected=f.expected, found=f.found, hint=f.hint,
+                fingerprint=f.fingerprint,
             )
         )  # fmt: skip
     if len(findings) > MAX_FINDINGS:
@@ -295,11 +296,11 @@ def check_narrative(
     return out
 
 
-def checked_values(values: Mapping[Path, int | Decimal]) -> Lookup:
-    """A lookup over computed table values (and fields), every cell readable."""
+def checked_values(values: Mapping[Path, object]) -> Lookup:
+    """A lookup over computed table values and fields; anything but a number is unreadable."""
 
     def lookup(path: Path) -> Decimal | None:
         v = values.get(path)
-        return None if v is None or isinstance(v, bool) else Decimal(v)
+        return Decimal(v) if isinstance(v, int | Decimal) and not isinstance(v, bool) else None
 
     return lookup

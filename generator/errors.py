@@ -85,6 +85,8 @@ class Diagnostic:
     found: str | None = None
     hint: str | None = None
     related: tuple[tuple[Location, str], ...] = field(default=())
+    fingerprint: str | None = None
+    """A stable name for the finding (rule, cells, sentence) that survives edits elsewhere."""
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
@@ -119,6 +121,7 @@ class Diagnostic:
             "expected": self.expected,
             "found": self.found,
             "hint": self.hint,
+            "fingerprint": self.fingerprint,
             "related": [
                 {"file": loc.file, "line": loc.line, "column": loc.column, "what": what}
                 for loc, what in self.related

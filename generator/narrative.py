@@ -8,7 +8,7 @@ commonly closes bold right after a full stop, so the subset is defined here rath
 borrowed from CommonMark, whose flanking rules break exactly those cases.
 
 Figure references (``{{ … }}``) are expanded by ``references`` before parsing; typed
-figures are compared with the tables by ``figures``.
+figures are read as claims and compared with the tables by ``claims`` and ``claims_check``.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ checks.  Nothing else reads the format files, and no other module knows a label.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -28,7 +27,6 @@ __all__ = [
     "Field",
     "Format",
     "FormatDataError",
-    "NarrativeCheck",
     "Node",
     "Part",
     "Section",
@@ -265,29 +263,11 @@ class CrossYearRule:
 
 
 @dataclass(frozen=True, slots=True)
-class NarrativeCheck:
-    """One ``narrative_checks`` entry of a format, compiled.
-
-    The written number must equal the sum of one of ``alternatives``; with
-    ``percent_of`` it is a percentage of that sum over the ``percent_of`` sum; with
-    ``expect_zero`` the pattern has no number and claims those cells are all 0.
-    """
-
-    id: str
-    label: str
-    regex: re.Pattern[str]
-    alternatives: tuple[tuple[Path, ...], ...] = ()
-    percent_of: tuple[Path, ...] = ()
-    expect_zero: tuple[Path, ...] = ()
-    hint: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class Format:
     """One official report format (2019 or 2021), as read from ``generator/formats``.
 
     The single interpreter of the format data: metadata fields, sections, tables,
-    cross-year rules and narrative checks, all parsed and checked at load.  Every
+    cross-year rules and the claim vocabulary, all parsed and checked at load.  Every
     other module asks a Format rather than reading the data files or typing a label.
     """
 
@@ -301,8 +281,6 @@ class Format:
     sections: tuple[Section, ...]
     tables: Mapping[str, Table]
     cross_year: tuple[CrossYearRule, ...]
-    narrative_checks: tuple[NarrativeCheck, ...] = ()
-    """The figures a narrative states, compiled at load: a broken pattern fails there."""
     cells: Mapping[Path, Cell] = field(default_factory=dict, compare=False)
     """Every table cell of the format by its YAML path, in table order."""
     claims: Vocabulary | None = field(default=None, compare=False)

@@ -26,8 +26,6 @@ from .spec import (
     Equation,
     Field,
     Format,
-    FormatDataError,
-    NarrativeCheck,
     Node,
     Part,
     Path,
@@ -205,7 +203,6 @@ def load_format(raw: Mapping[str, Any]) -> Format:
         sections=sections,
         tables=tables,
         cross_year=cross,
-        narrative_checks=tuple(_narrative_check(c, cells) for c in raw.get("narrative_checks", ())),
         cells=cells,
         claims=compile_vocabulary(raw.get("claims"), tables.values(), sections),
     )
@@ -251,47 +248,6 @@ def _cross_year(raw: Mapping[str, Any], cells: Mapping[Path, Cell]) -> CrossYear
     return CrossYearRule(
         **fields, this=this, previous=previous, rows=rows, links=tuple(links), carries=carries
     )
-
-
-def _narrative_check(raw: Mapping[str, Any], cells: Mapping[Path, Cell]) -> NarrativeCheck:
-    cid = str(raw["id"])
-
-    def paths(names: list[str]) -> tuple[Path, ...]:
-        # A group row names the sum of its sub-rows: applications.withheld.total is every
-        # （三）不予公开 sub-row's 总计, in whichever format has that group.
-        found: list[Path] = []
-        for name in names:
-            p = _dotted(str(name))
-            matches = (
-                [p]
-                if p in cells
-                else [c for c in cells if c[: len(p) - 1] == p[:-1] and c[-1] == p[-1]]
-            )
-            if not matches:
-                raise FormatDataError(f"narrative_checks {cid}: 表中没有单元格 {name}")
-            found.extend(matches)
-        return tuple(found)
-
-    units = "|".join(re.escape(str(u)) for u in raw.get("units", ()))
-    try:
-        regex = re.compile(str(raw["pattern"]) + (rf"\s*(?:{units})" if units else ""))
-    except re.error as exc:
-        raise FormatDataError(f"narrative_checks {cid}: 模式有误（{exc}）") from None
-    check = NarrativeCheck(
-        id=cid,
-        label=str(raw["label"]),
-        regex=regex,
-        alternatives=tuple(paths(a) for a in raw.get("any_of", ()))
-        or ((paths(raw["cells"]),) if "cells" in raw else ()),
-        percent_of=paths(raw.get("percent_of", [])),
-        expect_zero=paths(raw.get("expect_zero", [])),
-        hint=raw.get("hint"),
-    )
-    if regex.groups != (0 if check.expect_zero else 1) or not (
-        check.alternatives or check.expect_zero
-    ):
-        raise FormatDataError(f"narrative_checks {cid}: 模式的捕获组或单元格声明不正确")
-    return check
 
 
 def _identity(item: Any) -> Any:

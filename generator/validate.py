@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import figures, narrative, references, rules, schema
+from . import claims_check, narrative, references, rules, schema
 from .errors import Diagnostic, InvalidReport, Location
 from .model import Report, field_values, meta_values, narrative_context
 from .source import Source, load, loads
@@ -165,6 +165,7 @@ def _narrative(
     diags: list[Diagnostic],
 ) -> dict[tuple[str, ...], tuple[narrative.Block, ...]]:
     context = narrative_context(fmt, meta, values, fields)
+    lookup = claims_check.checked_values({**values, **fields})
     out: dict[tuple[str, ...], tuple[narrative.Block, ...]] = {}
     for section in fmt.sections:
         for part in section.parts:
@@ -179,13 +180,25 @@ def _narrative(
                 str(raw), context, where=where, labels=labels, block=block
             )
             diags.extend(problems)
-            diags.extend(
-                figures.check_figures(
-                    str(raw), values, fmt, where=where, block=block, labels=labels
-                )
-            )
+            diags.extend(_claims(fmt, source, path, str(raw), lookup, labels))
             out[path] = narrative.parse(text)
     return out
+
+
+def _claims(
+    fmt: Format,
+    source: Source,
+    path: tuple[str, ...],
+    raw: str,
+    lookup: claims_check.Lookup,
+    labels: tuple[str, ...],
+) -> list[Diagnostic]:
+    """What the narrative at ``path`` says about the tables, checked (format.md, rule R6)."""
+    if fmt.claims is None:
+        return []
+    style, indent = source.styles.get(path, ("", 0))
+    place = claims_check.Placement(source.locate(path), style, indent)
+    return claims_check.check_narrative(raw, fmt.claims, lookup, place=place, labels=labels)
 
 
 def _cross_year(

@@ -208,3 +208,26 @@ def test_a_whole_published_narrative_raises_no_false_alarm(path: Path) -> None:
     for listed in truth.get("narrative_claims", ()):
         cells = cells_of(listed["refers_to"], vocab)
         assert any(matches(c, listed, cells) for c in claims), listed["quote"]
+
+
+def falsified(
+    truth: dict[str, Any], listed: dict[str, Any], vocab: Vocabulary
+) -> dict[tuple[str, ...], Decimal | None]:
+    """The truth file's tables changed so that the listed claim no longer holds."""
+    values = values_of(truth)
+    cells = sorted(cells_of(listed["refers_to"], vocab))
+    if Decimal(str(listed["value"])) > 0 and listed["refers_to"].startswith("t3.carry_forward"):
+        return {**values, **dict.fromkeys(cells, Decimal(0))}  # 结转下年度办理 with none carried
+    first = values.get(cells[0]) or Decimal(0)
+    return {**values, cells[0]: first + 1}
+
+
+@pytest.mark.parametrize(("name", "listed"), CLAIMS, ids=[c["quote"][:16] for _, c in CLAIMS])
+def test_every_listed_claim_is_reported_once_the_tables_contradict_it(
+    name: str, listed: dict[str, Any]
+) -> None:
+    truth, vocab = load(next(p for p in TRUTHS if p.name == name))
+    found = check_narrative(
+        listed["quote"], vocab, falsified(truth, listed, vocab).get, place=place()
+    )
+    assert [d.location for d in found] == [Location("corpus", 1, 1)]

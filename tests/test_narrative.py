@@ -1,4 +1,4 @@
-"""Narrative text: the Markdown subset, figure references, and narrative ↔ table checks."""
+"""Narrative text: the Markdown subset and figure references (claims: tests/test_claims*.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import Location
-from generator.figures import check_figures, load_checks
 from generator.narrative import (
     Bold,
     Link,
@@ -23,15 +22,9 @@ from generator.narrative import (
     to_markdown,
 )
 from generator.references import evaluate, known_names, pct
-from generator.spec import get_format
 
-FMT = get_format("2021")
 WHERE = Location("report.yaml", 20, 7)
 LABELS = ("一、总体情况", "（二）依申请公开")
-SEED = (
-    "2021年，市工业和信息化局收到依申请公开事项1项。"
-    "由于该信息涉及保护第三方合法权益，属于不予公开范围。"
-)
 
 
 def context() -> dict[str, Any]:
@@ -52,17 +45,6 @@ def context() -> dict[str, Any]:
 
 def run(text: str, *, block: bool = True) -> tuple[str, list[Any]]:
     return evaluate(text, context(), where=WHERE, labels=LABELS, block=block)
-
-
-def values(**cells: int) -> dict[tuple[str, ...], int | Decimal]:
-    """Every cell 0 except the ones given, named with ``__`` for the dots."""
-    out: dict[tuple[str, ...], int | Decimal] = dict.fromkeys(FMT.cells, 0)
-    out.update({tuple(k.split("__")): v for k, v in cells.items()})
-    return out
-
-
-def check(text: str, vals: dict[tuple[str, ...], int | Decimal], block: bool = True) -> list[Any]:
-    return check_figures(text, vals, FMT, where=WHERE, block=block, labels=LABELS)
 
 
 # --------------------------------------------------------------------------- parsing
@@ -337,184 +319,6 @@ def test_runaway_templates_stop_quickly_with_an_error(source: str) -> None:
 def test_small_loops_still_work() -> None:
     """Loops within the budget render normally."""
     assert run("{% for i in range(3) %}{{ i }}{% endfor %}") == ("012", [])
-
-
-# --------------------------------------------------------------------------- narrative ↔ tables
-
-CASES: list[tuple[str, str, dict[str, int], dict[str, int]]] = [
-    ("N-RECEIVED", "本年度共收到政府信息公开申请95件。",
-     {"applications__received__total": 95}, {"applications__received__total": 90}),
-    ("N-CARRIED-OVER", "上年结转政府信息公开申请3件。",
-     {"applications__carried_over__total": 3}, {"applications__carried_over__total": 0}),
-    ("N-DONE", "全年办结政府信息公开申请90件。",
-     {"applications__total__total": 90}, {"applications__total__total": 88}),
-    ("N-CARRIED-FORWARD", "结转下年度继续办理2件。",
-     {"applications__carried_forward__total": 2}, {"applications__carried_forward__total": 1}),
-    ("N-ALL-DONE", "上述申请均已按时办结。",
-     {"applications__carried_forward__total": 0}, {"applications__carried_forward__total": 2}),
-    ("N-GRANTED", "其中予以公开60件。",
-     {"applications__granted__total": 60}, {"applications__granted__total": 59}),
-    ("N-PARTIAL", "部分公开10件。",
-     {"applications__partial__total": 10}, {"applications__partial__total": 1}),
-    ("N-WITHHELD", "不予公开5件。",
-     {"applications__withheld__third_party__total": 3,
-      "applications__withheld__state_secret__total": 2},
-     {"applications__withheld__third_party__total": 3}),
-    ("N-UNAVAILABLE", "无法提供8件。",
-     {"applications__unavailable__not_held__total": 6,
-      "applications__unavailable__unclear__total": 2},
-     {"applications__unavailable__not_held__total": 6}),
-    ("N-NOT-PROCESSED", "不予处理4件。",
-     {"applications__not_processed__petition__total": 4},
-     {"applications__not_processed__petition__total": 3}),
-    ("N-OTHER-HANDLING", "其他处理3件。",
-     {"applications__other_handling__other__total": 3},
-     {"applications__other_handling__other__total": 1}),
-    ("N-GRANTED-PCT", "予以公开率为66.7%。",
-     {"applications__granted__total": 60, "applications__total__total": 90},
-     {"applications__granted__total": 50, "applications__total__total": 90}),
-    ("N-PARTIAL-PCT", "部分公开10件，占比11.1%。",
-     {"applications__partial__total": 10, "applications__total__total": 90},
-     {"applications__partial__total": 10, "applications__total__total": 80}),
-    ("N-WITHHELD-PCT", "不予公开5件，占5.6%。",
-     {"applications__withheld__third_party__total": 5, "applications__total__total": 90},
-     {"applications__withheld__third_party__total": 5, "applications__total__total": 50}),
-    ("N-UNAVAILABLE-PCT", "无法提供的占8.9%。",
-     {"applications__unavailable__not_held__total": 8, "applications__total__total": 90},
-     {"applications__unavailable__not_held__total": 9, "applications__total__total": 90}),
-    ("N-NOT-PROCESSED-PCT", "不予处理占总数的4.4%。",
-     {"applications__not_processed__repeated__total": 4, "applications__total__total": 90},
-     {"applications__not_processed__repeated__total": 4, "applications__total__total": 0}),
-    ("N-OTHER-HANDLING-PCT", "其他处理3件，占3.3%。",
-     {"applications__other_handling__other__total": 3, "applications__total__total": 90},
-     {"applications__other_handling__other__total": 3, "applications__total__total": 30}),
-    ("N-REVIEW", "发生政府信息公开行政复议案件2件。",
-     {"review_litigation__review__total": 2}, {"review_litigation__review__total": 0}),
-    ("N-LITIGATION", "被提起行政诉讼3起。",
-     {"review_litigation__direct_suit__total": 1,
-      "review_litigation__suit_after_review__total": 2},
-     {"review_litigation__direct_suit__total": 1}),
-    ("N-REGULATIONS", "本年制发规章1件。",
-     {"proactive_disclosure__regulations__issued": 1},
-     {"proactive_disclosure__regulations__issued": 0}),
-    ("N-NORMATIVE-DOCUMENTS", "印发行政规范性文件4件。",
-     {"proactive_disclosure__normative_documents__issued": 4},
-     {"proactive_disclosure__normative_documents__issued": 5}),
-]  # fmt: skip
-
-
-def test_every_declared_check_has_a_case() -> None:
-    """The cases below cover each narrative_checks entry of the 2021 format."""
-    assert {c.id for c in load_checks(FMT)} == {case[0] for case in CASES}
-
-
-@pytest.mark.parametrize(("code", "text", "agree", "disagree"), CASES, ids=[c[0] for c in CASES])
-def test_check_passes_when_the_text_agrees(
-    code: str, text: str, agree: dict[str, int], disagree: dict[str, int]
-) -> None:
-    """A sentence matching the tables raises no warning."""
-    assert check(text, values(**agree)) == []
-
-
-@pytest.mark.parametrize(("code", "text", "agree", "disagree"), CASES, ids=[c[0] for c in CASES])
-def test_check_warns_when_the_text_disagrees(
-    code: str, text: str, agree: dict[str, int], disagree: dict[str, int]
-) -> None:
-    """A sentence contradicting the tables raises exactly that check's warning."""
-    assert [(d.severity, d.code) for d in check(text, values(**disagree))] == [("warning", code)]
-
-
-def test_warning_message_quotes_the_sentence_and_names_the_cell() -> None:
-    """The message quotes the clause, the written number and the table's figure by label."""
-    [d] = check("收到依申请公开事项17件。", values(applications__received__total=95))
-    assert (
-        d.message
-        == "叙述写“收到依申请公开事项17件”，但表三 › 一、本年新收政府信息公开申请数量 › 总计 为 95"
-    )
-    assert (d.expected, d.found, d.labels) == ("95", "17", LABELS)
-
-
-def test_seed_report_sentence_maps_to_received() -> None:
-    """The real report's '收到依申请公开事项1项' is checked against 一、本年新收."""
-    assert check(SEED, values(applications__received__total=1)) == []
-    [d] = check(SEED, values(applications__received__total=17))
-    assert d.code == "N-RECEIVED"
-    assert d.message.startswith("叙述写“2021年，市工业和信息化局收到依申请公开事项1项”")
-
-
-def test_received_may_include_carried_over() -> None:
-    """'受理 N 件' may count 一 plus 二 (format.md §2.3)."""
-    text = "受理申请98件。"
-    assert (
-        check(text, values(applications__received__total=95, applications__carried_over__total=3))
-        == []
-    )
-    [d] = check(text, values(applications__received__total=95))
-    assert d.hint is not None and "二、上年结转政府信息公开申请数量" in d.hint
-
-
-def test_category_sum_names_the_group() -> None:
-    """A category made of sub-rows is named once, with the number of rows summed."""
-    [d] = check("不予公开5件。", values())
-    assert d.message == "叙述写“不予公开5件”，但表三 › （三）不予公开（8 项之和） › 总计 为 0"
-
-
-def test_percentage_allows_truncation_as_well_as_rounding() -> None:
-    """2/3 may be written 66.7% or 66.6%, but not 66.5%."""
-    vals = values(applications__granted__total=2, applications__total__total=3)
-    assert check("予以公开率66.7%", vals) == check("予以公开率66.6%", vals) == []
-    assert [d.code for d in check("予以公开率66.5%", vals)] == ["N-GRANTED-PCT"]
-
-
-def test_all_done_warns_when_applications_carry_forward() -> None:
-    """'均已办结' contradicts a non-zero 四、结转下年度继续办理."""
-    [d] = check("收到的申请全部办结。", values(applications__carried_forward__total=2))
-    assert d.code == "N-ALL-DONE"
-    assert d.message == "叙述写“收到的申请全部办结”，但表三 › 四、结转下年度继续办理 › 总计 为 2"
-
-
-def test_all_done_about_proposals_is_not_about_applications() -> None:
-    """'均已办结' said of 人大建议 and 政协提案 is not a claim about applications."""
-    text = "承办人大代表建议86件、政协提案112件，均已按期办结。"
-    assert check(text, values(applications__carried_forward__total=12)) == []
-
-
-def test_referenced_figures_are_not_checked() -> None:
-    """Numbers written as {{ … }} are right by construction; literals beside them are checked."""
-    vals = values(applications__received__total=95, applications__total__total=95)
-    assert check("收到申请{{ applications.received.total }}件。", vals) == []
-    [d] = check("收到申请{{ applications.received.total }}件，办结90件。", vals)
-    assert d.code == "N-DONE"
-
-
-def test_markup_does_not_hide_a_number() -> None:
-    """Bold markup around a figure is ignored when matching."""
-    [d] = check("**予以公开10件**。", values(applications__granted__total=9))
-    assert d.code == "N-GRANTED"
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "全年通过局网站公开政府信息共820条，其中政务动态381条。",
-        "2021年12月31日前收到的申请已答复。",
-        "收到2021年度申请的按时答复率为100%。",
-        "咨询电话：0370-3288888，受理时间为9时至17时。",
-        "受理行政复议申请的机关为市政府。",
-        "制定内部规章制度3项。",
-    ],
-)
-def test_other_numbers_are_not_read_as_figures(text: str) -> None:
-    """Years, dates, phone numbers, percentages and other nouns' counts raise nothing."""
-    assert check(text, values()) == []
-
-
-def test_warning_points_at_the_sentence_line_in_a_block() -> None:
-    """In a | block, the warning's line is the line of the sentence."""
-    [d] = check("第一段。\n\n予以公开10件。", values())
-    assert d.location == Location("report.yaml", 23, 1)
-    [d] = check("第一段。予以公开10件。", values(), block=False)
-    assert d.location == WHERE
 
 
 def test_plain_references_take_the_fast_path_with_the_same_result() -> None:

@@ -363,18 +363,22 @@ def _bases(ctx: _Context, subject: _Subject, base_seg: Sequence[Token]) -> tuple
     return _readings(ctx.vocab, frame, [base, own])
 
 
-def _reading_of(ctx: _Context, terms: Sequence[Term], frame: Frame) -> Reading | None:
-    """The summed reading of coordinated terms, completed with defaults and fallbacks."""
+def _reading_of(
+    ctx: _Context, terms: Sequence[Term], frame: Frame, rest: Sequence[Token] = ()
+) -> Reading | None:
+    """The summed reading of coordinated terms, completed from ``rest`` or with defaults."""
     reading: dict[str, tuple[str, ...]] = {}
     for term in terms:
         for axis, values in term.reading.items():
             reading[axis] = reading.get(axis, ()) + values
     for axis in frame.axes:
-        if axis not in reading:
-            filled = _fill(ctx, frame, axis, inherit=False)
-            if filled is None:
-                return None
-            reading[axis] = filled
+        if axis in reading:
+            continue
+        later = _axis(rest, frame, axis)
+        filled = later.values if later else _fill(ctx, frame, axis, inherit=False)
+        if filled is None:
+            return None
+        reading[axis] = filled
     return reading
 
 
@@ -391,9 +395,11 @@ def _zero_claims(ctx: _Context, clause: list[Token]) -> list[Claim]:
     """没有……行政复议或行政诉讼, 无结转下年度……, 未收取信息处理费: those cells are 0.
 
     A negation denies the first term after it in its clause, if that term can be denied,
-    and the terms joined to it; a clause with a number states a figure instead.
+    with the terms joined to it and any later term of the clause that narrows it
+    (未发生行政复议被纠正的情况 denies 纠正 only).  A clause with a number states a figure,
+    and one with a blocker (败诉, 追责) denies something else.
     """
-    if any(t.kind == "number" for t in clause):
+    if any(t.kind == "number" or t.has("blockers") for t in clause):
         return []
     negation: Token | None = None
     for k, tok in enumerate(clause):
@@ -406,7 +412,8 @@ def _zero_claims(ctx: _Context, clause: list[Token]) -> list[Claim]:
         if tok.term.zero and tok.start - negation.end <= _ZERO_REACH:
             joined = _coordinated(clause, k)
             frame = ctx.vocab.frames[joined[0].frame]
-            reading = _reading_of(ctx, joined, frame)
+            rest = clause[k + 2 * len(joined) - 1 :]
+            reading = _reading_of(ctx, joined, frame, rest)
             if reading is not None:
                 end = clause[k + 2 * (len(joined) - 1)].end
                 return _simple_claim(

@@ -483,3 +483,21 @@ def test_a_sum_over_two_levels_names_each_level_once() -> None:
     assert d.message.endswith(
         "表四 › （未经复议直接起诉＋复议后起诉） › （结果纠正＋其他结果＋尚未审结） 为 1"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "cells"),
+    [
+        ("未发生行政复议被纠正的情况。", {R + "review__total": 2, R + "review__upheld": 2}),
+        ("未发生因政府信息公开引起的行政诉讼败诉案件。", {R + "direct_suit__total": 1}),
+        ("未发生因政府信息公开工作被追究责任的情况。", {}),
+    ],
+)
+def test_a_denial_of_something_narrower_is_not_a_denial_of_the_cases(
+    text: str, cells: dict[str, object]
+) -> None:
+    """未发生行政复议被纠正 denies 纠正 only; 败诉 and 追责 are not table figures."""
+    assert claim_findings(text, cell_values(**cells)) == []
+    if "纠正" in text:
+        [d] = claim_findings(text, cell_values(**cells, review_litigation__review__corrected=1))
+        assert d.code == "N-NONE"

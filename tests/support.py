@@ -855,3 +855,29 @@ def known_error_subject(where: str) -> tuple[str, str]:
         kind = rest.split()[0].split(".")[1]
         return "X-IN-FORCE", f"proactive_disclosure.{kind}.in_force"
     raise ValueError(f"no nianbao rule for {where!r}")
+
+
+def report_despite_errors(source: Any) -> Report:
+    """The Report of a loaded source whose figures break rules, to see how it would print.
+
+    ``validate`` gives no Report when there are errors (a wrong report must not build);
+    the corpus cases with the publisher's own errors must still print as published.
+    """
+    from generator import narrative
+    from generator.local import read_local
+    from generator.model import field_values, meta_values
+    from generator.rules import compute_cells, numeric
+    from generator.validate import select_format
+    from generator.values import Blank, Dash, Unreadable
+
+    fmt, _ = select_format(source)
+    cells = compute_cells(fmt, source.data)
+    marks = {p: v for p, v in cells.items() if isinstance(v, Blank | Dash | Unreadable)}
+    blocks = {
+        (s.key, part.key): narrative.parse(str(source.data.get(s.key, {}).get(part.key) or ""))
+        for s in fmt.sections
+        for part in s.parts
+    }
+    local, _ = read_local(fmt, source)
+    meta, fields = meta_values(fmt, source.data), field_values(fmt, source.data)
+    return Report(fmt, source.name, meta, numeric(fmt, cells), fields, blocks, marks, local)

@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import Diagnostic, Location, Severity, label_path
 from .source import Source
-from .spec import CrossYearLink, CrossYearRule, Equation, Format, Path, Table
+from .spec import CrossYearLink, CrossYearRule, Equation, Format, Path, SumRule, Table
 from .values import (
     MISSING,
     Blank,
@@ -117,6 +117,8 @@ class _Figures:
     source: Source
     values: Values
     cells: Mapping[Path, CellValue] = dc_field(default_factory=dict)
+    sums: Mapping[Path, SumRule] = dc_field(default_factory=dict)
+    """The rule each computed total is computed by."""
     needed: dict[Path, None] = dc_field(default_factory=dict)
     told: set[Path] = dc_field(default_factory=set)
 
@@ -161,24 +163,24 @@ class _Figures:
 
         Blank and dash cells among ``paths`` are noted as needed on the way.
         """
-        lost = [p for p in paths if isinstance(self.cells.get(p), Unreadable)]
+        read = dict.fromkeys(q for p in paths for q in self.reads(p))
+        lost = [p for p in read if isinstance(self.cells.get(p), Unreadable) and self.wrote(p)]
         if not lost:
             self.needed.update(
-                (p, None) for p in paths if isinstance(self.cells.get(p), Blank | Dash)
+                (p, None) for p in read if isinstance(self.cells.get(p), Blank | Dash)
             )
             return None
-        shown = dict.fromkeys(q for p in lost for q in self.origins(p))
-        return self.unassessable(code, anchor, [(self.source.locate(p), p) for p in shown])
+        return self.unassessable(code, anchor, [(self.source.locate(p), p) for p in lost])
 
-    def origins(self, path: Path) -> list[Path]:
-        """The cells written ``?`` that make ``path`` unreadable (itself, or its parts')."""
-        if find(self.source.data, path) is not MISSING:
-            return [path]
-        rule = next((r for t in self.fmt.tables.values() for r in t.sums if r.target == path), None)
+    def wrote(self, path: Path) -> bool:
+        return find(self.source.data, path) is not MISSING
+
+    def reads(self, path: Path) -> list[Path]:
+        """``path`` and, for a computed total, every cell it was computed from."""
+        rule = None if self.wrote(path) else self.sums.get(path)
         if rule is None:
             return [path]
-        parts = [p for p in rule.operands if isinstance(self.cells.get(p), Unreadable)]
-        return [q for p in parts for q in self.origins(p)]
+        return [path, *(q for p in rule.operands for q in self.reads(p))]
 
     def unassessable(
         self, code: str, anchor: Path, lost: Sequence[tuple[Location, Path]], where: str = ""
@@ -217,9 +219,14 @@ class _Figures:
         return out
 
 
+def _figures(fmt: Format, source: Source, values: Values) -> _Figures:
+    sums = {r.target: r for t in fmt.tables.values() for r in t.sums}  # as compute_cells picks
+    return _Figures(fmt, source, values, compute_cells(fmt, source.data), sums)
+
+
 def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
     """Written totals against their parts, and the per-column equations (表三 一+二=三+四)."""
-    figures = _Figures(fmt, source, values, compute_cells(fmt, source.data))
+    figures = _figures(fmt, source, values)
     out: list[Diagnostic] = []
     for table in fmt.tables.values():
         found, broken = _sum_rules(figures, table)
@@ -393,7 +400,7 @@ def check_cross_year(
     prev_values: Values,
 ) -> list[Diagnostic]:
     """Rules between this year's report and last year's (per format's ``cross_year``)."""
-    figures = _Figures(fmt, source, values, compute_cells(fmt, source.data))
+    figures = _figures(fmt, source, values)
     prev_cells = compute_cells(prev_fmt, previous.data)
     out: list[Diagnostic] = []
     for rule in fmt.cross_year:

@@ -135,6 +135,12 @@ def test_a_blank_is_reported_once_however_many_rules_read_it(write_report: Write
     assert [d.code for d in outcome.diagnostics if d.code.startswith("R-")] == ["R-BLANK"]
 
 
+def test_a_blank_read_through_a_computed_total_is_needed_too(write_report: Write) -> None:
+    """（七）总计 is computed from the outcome rows; the balance reads the blank through it."""
+    outcome = check(write_report, "applications:\n  withheld:\n    state_secret: {business: ~}\n")
+    assert found(outcome, "R-BLANK") == ["applications.withheld.state_secret.business"]
+
+
 def test_arithmetic_still_runs_over_blanks(write_report: Write) -> None:
     """A blank counts 0, so a balance that fails with 0 is still an error."""
     outcome = check(

@@ -119,6 +119,7 @@ class _Figures:
     cells: Mapping[Path, CellValue] = dc_field(default_factory=dict)
     sums: Mapping[Path, SumRule] = dc_field(default_factory=dict)
     """The rule each computed total is computed by."""
+    memo: dict[Path, list[Path]] = dc_field(default_factory=dict)
     needed: dict[Path, None] = dc_field(default_factory=dict)
     told: set[Path] = dc_field(default_factory=set)
 
@@ -177,10 +178,14 @@ class _Figures:
 
     def reads(self, path: Path) -> list[Path]:
         """``path`` and, for a computed total, every cell it was computed from."""
+        if path in self.memo:
+            return self.memo[path]
         rule = None if self.wrote(path) else self.sums.get(path)
-        if rule is None:
-            return [path]
-        return [path, *(q for p in rule.operands for q in self.reads(p))]
+        found = (
+            [path] if rule is None else [path, *(q for p in rule.operands for q in self.reads(p))]
+        )
+        self.memo[path] = found
+        return found
 
     def unassessable(
         self, code: str, anchor: Path, lost: Sequence[tuple[Location, Path]], where: str = ""
@@ -219,14 +224,20 @@ class _Figures:
         return out
 
 
-def _figures(fmt: Format, source: Source, values: Values) -> _Figures:
+def _figures(fmt: Format, source: Source, values: Values, cells: CellValues | None) -> _Figures:
     sums = {r.target: r for t in fmt.tables.values() for r in t.sums}  # as compute_cells picks
-    return _Figures(fmt, source, values, compute_cells(fmt, source.data), sums)
+    cells = compute_cells(fmt, source.data) if cells is None else cells
+    return _Figures(fmt, source, values, cells, sums)
 
 
-def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
-    """Written totals against their parts, and the per-column equations (表三 一+二=三+四)."""
-    figures = _figures(fmt, source, values)
+def check_sums(
+    fmt: Format, source: Source, values: Values, cells: CellValues | None = None
+) -> list[Diagnostic]:
+    """Written totals against their parts, and the per-column equations (表三 一+二=三+四).
+
+    ``cells`` (from ``compute_cells``) saves computing them again.
+    """
+    figures = _figures(fmt, source, values, cells)
     out: list[Diagnostic] = []
     for table in fmt.tables.values():
         found, broken = _sum_rules(figures, table)
@@ -398,10 +409,13 @@ def check_cross_year(
     previous: Source,
     prev_fmt: Format,
     prev_values: Values,
+    cells: CellValues | None = None,
+    prev_cells: CellValues | None = None,
 ) -> list[Diagnostic]:
     """Rules between this year's report and last year's (per format's ``cross_year``)."""
-    figures = _figures(fmt, source, values)
-    prev_cells = compute_cells(prev_fmt, previous.data)
+    figures = _figures(fmt, source, values, cells)
+    if prev_cells is None:
+        prev_cells = compute_cells(prev_fmt, previous.data)
     out: list[Diagnostic] = []
     for rule in fmt.cross_year:
         for link in rule.links:

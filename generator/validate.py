@@ -146,7 +146,7 @@ def check_source(
         return _sorted(out)
     cells = rules.compute_cells(fmt, source.data)
     values = rules.numeric(fmt, cells)
-    out.diagnostics.extend(rules.check_sums(fmt, source, values))
+    out.diagnostics.extend(rules.check_sums(fmt, source, values, cells))
     out.diagnostics.extend(rules.check_sections(fmt, source))
     local, problems = read_local(fmt, source)
     out.diagnostics.extend(problems)
@@ -168,7 +168,7 @@ def check_source(
                     hint="文件按“年份.yaml”命名，跨年度核对据此查找上年报告：改正其一",
                 )
             )
-        out.previous = _cross_year(fmt, source, values, path, previous_data, out.diagnostics)
+        out.previous = _cross_year(fmt, source, cells, path, previous_data, out.diagnostics)
     out.diagnostics = acknowledge.apply(source, list(dict.fromkeys(out.diagnostics)))
     if not out.errors:
         marks = {p: v for p, v in cells.items() if isinstance(v, Blank | Dash | Unreadable)}
@@ -259,7 +259,7 @@ def _narrative(
 def _cross_year(
     fmt: Format,
     source: Source,
-    values: rules.Values,
+    cells: CellValues,
     path: Path,
     previous_data: bytes | None,
     diags: list[Diagnostic],
@@ -297,8 +297,13 @@ def _cross_year(
             )
         )
         return prev_path
-    prev_values = rules.compute_values(prev_fmt, previous.data)
-    diags.extend(rules.check_cross_year(fmt, source, values, previous, prev_fmt, prev_values))
+    prev_cells = rules.compute_cells(prev_fmt, previous.data)
+    prev_values, values = rules.numeric(prev_fmt, prev_cells), rules.numeric(fmt, cells)
+    diags.extend(
+        rules.check_cross_year(
+            fmt, source, values, previous, prev_fmt, prev_values, cells, prev_cells
+        )
+    )
     return prev_path
 
 

@@ -378,6 +378,7 @@ def check_sections(fmt: Format, source: Source) -> list[Diagnostic]:
                     labels=(section.heading,),
                     expected=section.warn_if_empty,
                     found="空白" if not joined else f"“{joined}”",
+                    subject=section.key,
                 )
             )
         for field in section.fields:
@@ -393,6 +394,7 @@ def check_sections(fmt: Format, source: Source) -> list[Diagnostic]:
                         labels=(section.heading, field.label),
                         expected=f"文字中说明{field.mention}的收取情况",
                         found="未提及" if joined else "没有文字",
+                        subject=f"{section.key}.{field.key}",
                     )
                 )
     return out

@@ -147,3 +147,11 @@ def test_acknowledged_warnings_do_not_stop_a_strict_build(
     path = write_report(MINIMAL + BLANK + accept("R-BLANK applications.received.business"))
     code, err = run_cli(capsys, "build", "--strict", str(path), "-o", str(tmp_path / "out"))
     assert code == 0, err
+
+
+def test_a_section_warning_is_named_by_its_section(write_report: Write) -> None:
+    """W-SECTION-EMPTY is about the section: `W-SECTION-EMPTY problems` accepts it."""
+    text = MINIMAL.replace("信息发布还不够及时，下一步将加强培训。", "无")
+    outcome = check_file(write_report(text + accept("W-SECTION-EMPTY problems", "本年确无问题")))
+    assert outcome.warnings == []
+    assert [d.code for d in outcome.acknowledged] == ["W-SECTION-EMPTY"]

@@ -14,12 +14,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from .errors import Diagnostic
 from .source import Source
 from .spec import Format, Node, Table
-from .values import CellValue, read_cell
+from .values import CellValue, format_value, read_cell
 
 __all__ = ["ExtraRow", "LocalTable", "column_paths", "local_schema", "read_local", "row_paths"]
 
@@ -244,6 +245,18 @@ class _Reader:
                         found=f"“{col}”",
                     )
                     continue
-                values[col] = read_cell(raw, columns[col].value)
+                kind = columns[col].value
+                value = read_cell(raw, "amount")  # exact: a count is checked below
+                if kind != "amount" and isinstance(value, Decimal):
+                    if value != value.to_integral_value():
+                        self.error(
+                            ("extra_rows", i, "values", col),
+                            f"{columns[col].label}是件数，应为整数",
+                            expected="不小于 0 的整数",
+                            found=format_value(value),
+                        )
+                        continue
+                    value = int(value)
+                values[col] = value
             out.append(ExtraRow(after, label, values))
         return tuple(out)

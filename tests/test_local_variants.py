@@ -244,3 +244,16 @@ def test_notes_are_the_grids_own(write_report: Write) -> None:
 def outputs_raw_html(write_report: Write) -> str:
     report = valid(write_report, NOTES)
     return get_renderer("html").render(report, RenderOptions()).decode("utf-8")
+
+
+def test_an_extra_row_count_must_be_whole(write_report: Write) -> None:
+    outcome = check(write_report, EXTRA.replace("issued: 7", "issued: 7.5"))
+    (diag,) = outcome.errors
+    assert diag.code == "LOCAL" and diag.found == "7.5"
+
+
+def test_an_extra_row_count_prints_as_a_whole_number(write_report: Write) -> None:
+    report = valid(write_report, EXTRA.replace("issued: 7", "issued: 7.0"))
+    grid = report.grid(report.format.tables["proactive_disclosure"])
+    (row,) = [r for r in grid.rows if r and r[0].text == "其他主动公开文件"]
+    assert row[1].text == "7"

@@ -440,7 +440,9 @@ def check_cross_year(
             if values[link.here] == expected:
                 continue
             out.append(
-                _cross_finding(figures, rule, link, expected, previous, prev_fmt, prev_values)
+                _cross_finding(
+                    figures, rule, link, expected, previous, prev_fmt, prev_values, prev_cells
+                )
             )
     return out + figures.marks()
 
@@ -453,12 +455,16 @@ def _cross_finding(
     previous: Source,
     prev_fmt: Format,
     prev_values: Values,
+    prev_cells: Mapping[Path, CellValue],
 ) -> Diagnostic:
+    """A cross-year mismatch, saying so when last year's cell was printed blank or a dash."""
     there = _cell_labels(prev_fmt, link.there)
     if rule.kind == "carry":
         why = f"{format_value(expected)}（{previous.name} 的 {there}）"
     else:
         why = f"{format_value(expected)}（{_roll_terms(link, figures.values, prev_values)}）"
+    if isinstance(prev_cells[link.there], Blank | Dash):
+        why += f"；上年此格是{describe_mark(prev_cells[link.there])}，按 0 计算"
     return figures.finding(
         rule.severity,
         rule.id,

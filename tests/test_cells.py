@@ -325,3 +325,15 @@ def test_new_carries_last_years_blank_and_dash_as_printed(tmp_path: Path) -> Non
     outcome = check_file(reports / "2022.yaml")  # the 2 carried still wait for their outcome
     assert {d.code for d in outcome.errors} == {"T3-BALANCE"}
     assert "R-BLANK" in [d.code for d in outcome.warnings]
+
+
+def test_a_cross_year_mismatch_says_last_years_cell_was_blank(write_report: Write) -> None:
+    write_report(
+        MINIMAL.replace("2022", "2021") + "applications:\n  carried_forward: {business: ~}\n",
+        "2021.yaml",
+    )
+    outcome = check(
+        write_report, "applications:\n  carried_over: {business: 2}\n  granted: {business: 2}\n"
+    )
+    (diag,) = [d for d in outcome.errors if d.code == "X-CARRY" and d.subject.endswith("business")]
+    assert "上年此格是空白，按 0 计算" in str(diag.expected)

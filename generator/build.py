@@ -39,7 +39,7 @@ from .output import read_regular, remove_stale_temps, write_atomic
 from .render import FORMATS, RenderOptions, get_renderer
 from .source import read_report
 from .stamps import MANIFEST, Fingerprinter, Manifest, fingerprints, read_previous, report_digest
-from .validate import check_file, previous_path
+from .validate import check_file, previous_path, unpublishable
 
 __all__ = [
     "BuildResult",
@@ -274,7 +274,10 @@ def render_target(
             result.fingerprints = fingerprints(report_digest(data), prev_digest, extras)
         outcome = check_file(target.source, target.name, data=data, previous_data=previous)
         result.diagnostics = outcome.diagnostics
-        if not outcome.ok or outcome.report is None or (strict and outcome.warnings):
+        blocker = unpublishable(outcome)  # unreadable cells: checked, never published
+        if blocker is not None:
+            result.diagnostics = [*outcome.diagnostics, blocker]
+        if not outcome.ok or outcome.report is None or blocker or (strict and outcome.warnings):
             result.failed = True
             return result, None
         report = outcome.report

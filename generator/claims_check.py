@@ -61,12 +61,20 @@ class Finding:
     hint: str | None = None
 
     @property
-    def fingerprint(self) -> str:
-        """Stable across edits elsewhere: the rule, the cells and the sentence, whitespace aside."""
+    def subject(self) -> str:
+        """What the finding is about: the cells and the sentence, whitespace aside.
+
+        With the rule it makes the diagnostic's fingerprint, so the fingerprint stays
+        the same when unrelated text moves.
+        """
         cells = "+".join(".".join(p) for p in self.claim.readings[0])
         sentence = re.sub(r"\s+", "", self.claim.sentence.text)
-        digest = hashlib.sha256(f"{self.rule}|{cells}|{sentence}".encode()).hexdigest()
-        return digest[:16]
+        return f"{cells}|{sentence}"
+
+    @property
+    def fingerprint(self) -> str:
+        """The fingerprint the diagnostic made from this finding carries."""
+        return hashlib.sha256(f"{self.rule}\0{self.subject}".encode()).hexdigest()[:8]
 
 
 def _value(expr: Expr, lookup: Lookup) -> Decimal | None:
@@ -286,7 +294,7 @@ def check_narrative(
             Diagnostic(
                 f.severity, f.rule, place.at(*lines(spans[lo][0])), f"叙述写“{quote}”，但{f.tail}",
                 labels, expected=f.expected, found=f.found, hint=f.hint,
-                fingerprint=f.fingerprint,
+                subject=f.subject,
             )
         )  # fmt: skip
     if len(findings) > MAX_FINDINGS:

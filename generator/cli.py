@@ -325,6 +325,9 @@ def _print_human(
     if quiet and not (errors or warnings):
         return
     summary = f"检查了 {len(outcomes)} 个文件：{errors} 个错误，{warnings} 个警告"
+    accepted = sum(len(o.acknowledged) for o in outcomes)
+    if accepted:
+        summary += f"（另有 {accepted} 个警告已确认）"
     if strict and warnings and not errors:
         summary += "（--strict：警告视为失败）"
     print(summary, file=sys.stderr)
@@ -343,6 +346,7 @@ def _print_json(outcomes: Sequence[Outcome], errors: int, warnings: int) -> None
         ],
         "errors": errors,
         "warnings": warnings,
+        "acknowledged": sum(len(o.acknowledged) for o in outcomes),
     }
     _write_out(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
 

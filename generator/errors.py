@@ -8,6 +8,7 @@ carry an exit code so the command line maps failures without knowing their cause
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -73,7 +74,11 @@ class Diagnostic:
     """One error or warning about a report.
 
     ``related`` holds the locations of the other values a rule read, so an author
-    sees every cell that takes part in a broken sum, not just the total.
+    sees every cell that takes part in a broken sum, not just the total.  ``subject``
+    is what the finding is about, independent of where it is written (a rule sets the
+    cell path, the narrative checks their own key): with the code it makes the
+    ``fingerprint`` an acknowledgement names.  ``acknowledged`` is the reason given
+    when a warning was accepted in the report's ``acknowledged:`` block.
     """
 
     severity: Severity
@@ -85,19 +90,37 @@ class Diagnostic:
     found: str | None = None
     hint: str | None = None
     related: tuple[tuple[Location, str], ...] = field(default=())
-    fingerprint: str | None = None
-    """A stable name for the finding (rule, cells, sentence) that survives edits elsewhere."""
+    subject: str | None = None
+    acknowledged: str | None = None
 
     @property
     def sort_key(self) -> tuple[Any, ...]:
         return (self.location, self.severity != "error", self.code, self.message)
 
+    @property
+    def fingerprint(self) -> str:
+        """Eight hex digits from the rule and what it is about, never from the position.
+
+        Moving unrelated text leaves it unchanged; without a ``subject`` the label path
+        and the message stand in for it.
+        """
+        about = (
+            self.subject
+            if self.subject is not None
+            else f"{label_path(self.labels)}|{self.message}"
+        )
+        return hashlib.sha256(f"{self.code}\0{about}".encode()).hexdigest()[:8]
+
     def format(self) -> str:
         """The human-readable form: location, severity, label path, message, details."""
         sev = "错误" if self.severity == "error" else "警告"
+        if self.acknowledged is not None:
+            sev = "警告（已确认）"
         head = f"{self.location}: {sev}[{self.code}]"
         where = f" {label_path(self.labels)}：" if self.labels else " "
-        lines = [f"{head}{where}{self.message}"]
+        # Only a warning can be acknowledged, so only a warning shows what names it.
+        fp = f" [fp:{self.fingerprint}]" if self.severity == "warning" else ""
+        lines = [f"{head}{where}{self.message}{fp}"]
         if self.expected is not None:
             lines.append(f"    应为：{self.expected}")
         if self.found is not None:
@@ -106,6 +129,8 @@ class Diagnostic:
             lines.append(f"    {loc}: {what}")
         if self.hint:
             lines.append(f"    提示：{self.hint}")
+        if self.acknowledged is not None:
+            lines.append(f"    已确认：{self.acknowledged}")
         return "\n".join(printable(line) for line in lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -121,11 +146,14 @@ class Diagnostic:
             "expected": self.expected,
             "found": self.found,
             "hint": self.hint,
-            "fingerprint": self.fingerprint,
             "related": [
                 {"file": loc.file, "line": loc.line, "column": loc.column, "what": what}
                 for loc, what in self.related
             ],
+            "subject": self.subject,
+            "fingerprint": self.fingerprint,
+            "acknowledged": self.acknowledged is not None,
+            "reason": self.acknowledged,
         }
 
 

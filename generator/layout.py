@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .local import LocalTable
 from .spec import Node, Table
-from .values import Value, format_value
+from .values import Blank, CellValue, Dash, Unreadable, arithmetic, format_value, total
 
 __all__ = ["Grid", "GridCell", "format_value", "table_grid"]
 
@@ -59,6 +60,8 @@ class Grid:
     rows: tuple[tuple[GridCell, ...], ...]
     head: int
     bodies: tuple[range, ...]
+    notes: tuple[str, ...] = ()
+    """Printed under the table (a report's local 注：…)."""
     _covered: dict[tuple[int, int], GridCell] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -80,18 +83,42 @@ class Grid:
             yield from (c for c in row if c.kind == "value")
 
 
-def table_grid(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
-    """Lay out ``table`` with the figures in ``values`` (every cell path present)."""
-    if table.layout == "blocks":
-        return _blocks(table, values)
-    return _cross(table, values)
+Printed = Mapping[tuple[str, ...], CellValue]
 
 
-def _text(values: Mapping[tuple[str, ...], Value], path: tuple[str, ...], node: Node) -> str:
+def table_grid(table: Table, values: Printed, local: LocalTable | None = None) -> Grid:
+    """Lay out ``table`` with the cells in ``values`` (every cell path present).
+
+    ``local`` rewords labels, merges category rows, adds rows and notes as the report's
+    own published table has them; without it the table is the official one.
+    """
+    local = local or LocalTable()
+    grid = (
+        _blocks(table, values, local) if table.layout == "blocks" else _cross(table, values, local)
+    )
+    return Grid(grid.ncols, grid.rows, grid.head, grid.bodies, local.notes)
+
+
+def _text(values: Printed, path: tuple[str, ...], node: Node) -> str:
     return format_value(values[path], node.value)
 
 
-def _blocks(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
+def merged_cell(cells: list[CellValue], kind: str) -> CellValue:
+    """What a category printed as one row shows: the sum of its sub-rows.
+
+    A lone blank, dash or unreadable sub-row (the others 0) is shown as it is; an
+    unreadable one makes the sum unreadable.
+    """
+    marks = [c for c in cells if isinstance(c, Blank | Dash | Unreadable)]
+    if any(isinstance(c, Unreadable) for c in marks):
+        return Unreadable()
+    rest = total(arithmetic(c, kind) for c in cells)
+    if len(marks) == len(cells) or (marks and rest == 0 and len(set(marks)) == 1):
+        return marks[0]
+    return rest
+
+
+def _blocks(table: Table, values: Printed, local: LocalTable) -> Grid:
     width = table.grid
     rows: list[tuple[GridCell, ...]] = []
     bodies: list[range] = []
@@ -102,18 +129,28 @@ def _blocks(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
         header = [GridCell(table.stub or "", start + 1, 0, kind="stub")]
         col = 1
         for node, span in zip(block.columns, spans, strict=True):
-            header.append(GridCell(node.label, start + 1, col, colspan=span, kind="stub"))
+            label = local.column_labels.get(node.key or "", node.label)
+            header.append(GridCell(label, start + 1, col, colspan=span, kind="stub"))
             col += span
         rows.append(tuple(header))
         for row in block.rows:
             r = len(rows)
-            cells = [GridCell(row.label, r, 0, kind="row")]
+            cells = [GridCell(local.row_labels.get(row.key or "", row.label), r, 0, kind="row")]
             col = 1
             for node, span in zip(block.columns, spans, strict=True):
                 path = block.path(table.key, row, node)
                 cells.append(GridCell(_text(values, path, node), r, col, colspan=span, path=path))
                 col += span
             rows.append(tuple(cells))
+            for extra in (e for e in local.extra_rows if e.after == row.key):
+                r = len(rows)
+                cells = [GridCell(extra.label, r, 0, kind="row")]
+                col = 1
+                for node, span in zip(block.columns, spans, strict=True):
+                    shown = format_value(extra.values.get(node.key or "", 0), node.value)
+                    cells.append(GridCell(shown, r, col, colspan=span))
+                    col += span
+                rows.append(tuple(cells))
         bodies.append(range(start, len(rows)))
     return Grid(width, tuple(rows), 0, tuple(bodies))
 
@@ -123,9 +160,19 @@ def _spans(n: int, slots: int) -> list[int]:
     return [1] * (n - 1) + [slots - (n - 1)]
 
 
-def _cross(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
+def _cross(table: Table, values: Printed, local: LocalTable) -> Grid:
     head = max((c.depth for c in table.columns), default=0)
     stub = max((r.depth for r in table.rows), default=0)
+
+    def merged(path: tuple[str, ...]) -> bool:
+        return ".".join(path) in local.merged
+
+    def width(node: Node, path: tuple[str, ...]) -> int:
+        here = path + ((node.key,) if node.key else ())
+        if not node.children or merged(here):
+            return 1
+        return sum(width(c, here) for c in node.children)
+
     ncols = stub + sum(c.width for c in table.columns)
     cells: list[GridCell] = []
     if stub:
@@ -136,7 +183,8 @@ def _cross(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
     def place_column(node: Node, level: int, col: int, path: tuple[str, ...]) -> None:
         here = path + ((node.key,) if node.key else ())
         rowspan = 1 if node.children else head - level
-        cells.append(GridCell(node.label, level, col, rowspan, node.width, kind="column"))
+        label = local.column_labels.get(".".join(here), node.label) if node.key else node.label
+        cells.append(GridCell(label, level, col, rowspan, node.width, kind="column"))
         if not node.children:
             col_leaves.append((here, node))
         for child in node.children:
@@ -148,27 +196,36 @@ def _cross(table: Table, values: Mapping[tuple[str, ...], Value]) -> Grid:
         place_column(node, 0, col, ())
         col += node.width
 
-    row_leaves: list[tuple[int, tuple[str, ...]]] = []
+    row_leaves: list[tuple[int, tuple[str, ...], Node]] = []
 
     def place_row(node: Node, depth: int, row: int, path: tuple[str, ...]) -> None:
         here = path + ((node.key,) if node.key else ())
-        colspan = 1 if node.children else stub - depth
-        cells.append(GridCell(node.label, row, depth, node.width, colspan, kind="row"))
-        if not node.children:
-            row_leaves.append((row, here))
+        leaf = not node.children or merged(here)
+        colspan = stub - depth if leaf else 1
+        label = local.row_labels.get(".".join(here), node.label) if node.key else node.label
+        cells.append(GridCell(label, row, depth, width(node, path), colspan, kind="row"))
+        if leaf:
+            row_leaves.append((row, here, node))
+            return
         for child in node.children:
             place_row(child, depth + 1, row, here)
-            row += child.width
+            row += width(child, here)
 
     row = head
     for node in table.rows:
         place_row(node, 0, row, ())
-        row += node.width
+        row += width(node, ())
     if not table.rows:
-        row_leaves.append((head, ()))
+        row_leaves.append((head, (), Node(None, "")))
 
-    for r, rpath in row_leaves:
+    for r, rpath, rnode in row_leaves:
+        subrows = [p for _, p, _ in rnode.leaves()] if rnode.children else [()]
         for i, (cpath, leaf) in enumerate(col_leaves):
+            if rnode.children:  # a category printed as one row: its sub-rows summed
+                parts = [values[(table.key, *rpath[:-1], *s, *cpath)] for s in subrows]
+                text = format_value(merged_cell(parts, leaf.value), leaf.value)
+                cells.append(GridCell(text, r, stub + i))
+                continue
             path = (table.key, *rpath, *cpath)
             cells.append(GridCell(_text(values, path, leaf), r, stub + i, path=path))
 

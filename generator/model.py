@@ -15,9 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from .layout import Grid, table_grid
+from .local import LocalTable
 from .narrative import Block
 from .spec import Format, Part, Path, Section, Table
-from .values import Values, lookup, total
+from .values import CellValue, Mark, Values, lookup, total
 
 __all__ = ["PartView", "Report", "SectionView", "narrative_context"]
 
@@ -60,6 +61,10 @@ class Report:
     values: Mapping[Path, int | Decimal]
     fields: Mapping[Path, Any]
     narrative: Mapping[Path, tuple[Block, ...]]
+    marks: Mapping[Path, Mark] = field(default_factory=dict)
+    """The cells printed blank, with a dash or ``?``; ``values`` holds them as 0."""
+    local: Mapping[str, LocalTable] = field(default_factory=dict)
+    """The local variants of each table (``local:`` of the report)."""
     _grids: dict[str, Grid] = field(default_factory=dict, init=False, compare=False, repr=False)
     _document: list[tuple[SectionView, ...]] = field(
         default_factory=list, init=False, compare=False, repr=False
@@ -83,7 +88,8 @@ class Report:
     def grid(self, table: Table) -> Grid:
         """The drawn layout of ``table`` with this report's figures, made once per report."""
         if table.key not in self._grids:
-            self._grids[table.key] = table_grid(table, self.values)
+            printed: dict[Path, CellValue] = {**self.values, **self.marks}
+            self._grids[table.key] = table_grid(table, printed, self.local.get(table.key))
         return self._grids[table.key]
 
     @property
@@ -136,12 +142,18 @@ def field_values(fmt: Format, data: Mapping[str, Any]) -> dict[Path, Any]:
 
 
 def narrative_context(
-    fmt: Format, meta: Mapping[str, Any], values: Values, fields: Mapping[Path, Any]
+    fmt: Format,
+    meta: Mapping[str, Any],
+    values: Values,
+    fields: Mapping[Path, Any],
+    marks: Mapping[Path, Mark] | None = None,
 ) -> dict[str, Any]:
     """The names a narrative can reference: the YAML paths, plus group sums of 表三.
 
     ``applications.withheld.total`` (and ``.business`` …) is the sum over the group's
-    sub-rows, which the official table never prints but narratives always quote.
+    sub-rows, which the official table never prints but narratives always quote.  A
+    cell printed blank, with a dash or unreadable (``marks``) is there as that mark, so
+    a reference to it fails with a message rather than printing 0.
     """
     ctx: dict[str, Any] = {k: v for k, v in meta.items() if v is not None}
     for path, value in [*values.items(), *fields.items()]:
@@ -152,6 +164,8 @@ def narrative_context(
         col_paths = [p for c in table.columns for _, p, _ in c.leaves()]
         for row in table.rows:
             _group_sums(ctx, table.key, (), row, col_paths, values)
+    for path, mark in (marks or {}).items():
+        _put(ctx, path, mark)
     return ctx
 
 

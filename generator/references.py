@@ -22,6 +22,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import Diagnostic, Location
 from .source import _FORBIDDEN
+from .values import Blank, Dash, Unreadable, describe_mark
 
 __all__ = ["evaluate", "known_names", "pct"]
 
@@ -83,7 +84,24 @@ class _Scope(Mapping[str, Any]):
 
 
 def _wrap(value: Any, path: str) -> Any:
+    if isinstance(value, Blank | Dash | Unreadable):
+        return _Marked(value, path)
     return _Scope(value, path) if isinstance(value, Mapping) else value
+
+
+class _Marked:
+    """A reference to a cell printed blank, with a dash or unreadable: it has no figure."""
+
+    __slots__ = ("mark", "path")
+
+    def __init__(self, mark: Blank | Dash | Unreadable, path: str) -> None:
+        self.mark, self.path = mark, path
+
+    def refuse(self) -> _Refused:
+        return _Refused(
+            f"“{self.path}” 在表中是{describe_mark(self.mark)}，没有数字可以写进正文；"
+            "请改写这句话，或先在表中填上数字"
+        )
 
 
 class _Budget:
@@ -161,6 +179,8 @@ def pct(part: Any, whole: Any, digits: Any = 1) -> str:
 def _decimal(value: Any) -> Decimal:
     if isinstance(value, Undefined):
         value._fail_with_undefined_error()
+    if isinstance(value, _Marked):
+        raise value.refuse()
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
         what = f"一组数据 “{value.path}”" if isinstance(value, _Scope) else repr(value)
         raise _Refused(f"pct() 的参数应是数字，实为 {what}")
@@ -168,6 +188,8 @@ def _decimal(value: Any) -> Decimal:
 
 
 def _finalize(value: Any) -> Any:
+    if isinstance(value, _Marked):
+        raise value.refuse()
     if isinstance(value, _Scope):
         raise _Refused(f"“{value.path}” 是一组数据，不能直接写进正文；请写到其中具体的一项")
     if isinstance(value, list | tuple | range | Mapping):  # str() of nested lists can be huge
@@ -185,7 +207,7 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     ``pct`` and ``range``; operators that can build huge values are size-checked.
     """
 
-    intercepted_binops = frozenset({"*", "**", "+", "%"})
+    intercepted_binops = frozenset({"*", "**", "+", "%", "-", "/", "//"})
 
     def __init__(self) -> None:
         super().__init__(
@@ -199,6 +221,9 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         self.filters["pct"] = pct
 
     def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        for side in (left, right):
+            if isinstance(side, _Marked):
+                raise side.refuse()
         sizes = [len(x) for x in (left, right) if isinstance(x, str | list | tuple)]
         ints = [x for x in (left, right) if isinstance(x, int)]
         if operator == "%" and isinstance(left, str):
@@ -348,7 +373,7 @@ def _simple(text: str, context: Mapping[str, Any]) -> str | None:
             if not isinstance(node, Mapping) or part not in node:
                 raise LookupError(name)
             node = node[part]
-        if isinstance(node, Mapping | bool) or node is None:
+        if isinstance(node, Mapping | bool | Blank | Dash | Unreadable) or node is None:
             raise LookupError(name)
         return node
 

@@ -8,53 +8,91 @@ value the rule read, so the author can find the wrong cell.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from dataclasses import field as dc_field
 from decimal import Decimal
 from typing import Any
 
 from .errors import Diagnostic, Location, Severity, label_path
 from .source import Source
-from .spec import Cell, CrossYearLink, Equation, Format, Path, Table
-from .values import Value, Values, expected_from_last_year, format_value, lookup, total
+from .spec import CrossYearLink, CrossYearRule, Equation, Format, Path, SumRule, Table
+from .values import (
+    MISSING,
+    Blank,
+    CellValue,
+    CellValues,
+    Dash,
+    Unreadable,
+    Value,
+    Values,
+    arithmetic,
+    describe_mark,
+    expected_from_last_year,
+    find,
+    format_value,
+    lookup,
+    read_cell,
+    total,
+)
 
 # Values and lookup live in values.py; they stay importable from here for validate.py.
-__all__ = ["Values", "check_cross_year", "check_sections", "check_sums", "compute_values", "lookup"]
+__all__ = [
+    "Values",
+    "check_cross_year",
+    "check_sections",
+    "check_sums",
+    "compute_cells",
+    "compute_values",
+    "lookup",
+    "numeric",
+]
 
 
-def _number(cell: Cell, raw: Any) -> Value:
-    if raw is None:
-        return Decimal(0) if cell.value == "amount" else 0
-    if cell.value == "amount":
-        return raw if isinstance(raw, Decimal) else Decimal(str(raw))
-    return int(raw)
+def compute_cells(fmt: Format, data: Mapping[str, Any]) -> CellValues:
+    """Every cell of every table as printed: as written, computed from its sum rule, or 0.
 
-
-def compute_values(fmt: Format, data: Mapping[str, Any]) -> Values:
-    """Every cell of every table: as written, computed from its sum rule, or 0."""
-    written: Values = {}
+    A computed total is the sum of its parts, blanks and dashes counting 0; when a part
+    is unreadable the total cannot be known and is unreadable too.  A total written
+    blank stays blank: it is never filled in (the rules report it).
+    """
+    written: CellValues = {}
     for path, cell in fmt.cells.items():
-        raw = lookup(data, path)
-        if raw is not None:
-            written[path] = _number(cell, raw)
+        raw = find(data, path)
+        if raw is not MISSING:
+            written[path] = read_cell(raw, cell.value)
     rules = {r.target: r for t in fmt.tables.values() for r in t.sums}
-    values: Values = {}
+    cells: CellValues = {}
 
-    def value(path: Path) -> Value:
-        if path in values:
-            return values[path]
+    def value(path: Path) -> CellValue:
+        if path in cells:
+            return cells[path]
+        kind = fmt.cells[path].value
+        result: CellValue
         if path in written:
             result = written[path]
         elif path in rules:
-            result = total(value(p) for p in rules[path].operands)
+            parts = [value(p) for p in rules[path].operands]
+            unknown = any(isinstance(v, Unreadable) for v in parts)
+            result = Unreadable() if unknown else total(arithmetic(v, kind) for v in parts)
         else:
-            result = _number(fmt.cells[path], None)
-        values[path] = result
+            result = arithmetic(Blank(), kind)
+        cells[path] = result
         return result
 
     for path in fmt.cells:
         value(path)
-    return values
+    return cells
+
+
+def numeric(fmt: Format, cells: Mapping[Path, CellValue]) -> Values:
+    """The figures the arithmetic uses: marks count as 0 (the rules report each one)."""
+    return {p: arithmetic(v, fmt.cells[p].value) for p, v in cells.items()}
+
+
+def compute_values(fmt: Format, data: Mapping[str, Any]) -> Values:
+    """Every cell of every table as a figure: as written, computed from its sum rule, or 0."""
+    return numeric(fmt, compute_cells(fmt, data))
 
 
 def _part_label(fmt: Format, target: Path, operand: Path) -> str:
@@ -69,11 +107,21 @@ def _cell_labels(fmt: Format, path: Path) -> str:
 
 @dataclass(frozen=True, slots=True)
 class _Figures:
-    """One report's figures, and how a finding about one of its cells is told."""
+    """One report's figures, and how a finding about one of its cells is told.
+
+    ``cells`` holds each cell as printed; ``needed`` collects the blank and dash cells
+    the rules that ran had to count as 0, so each is reported once, by ``marks``.
+    """
 
     fmt: Format
     source: Source
     values: Values
+    cells: Mapping[Path, CellValue] = dc_field(default_factory=dict)
+    sums: Mapping[Path, SumRule] = dc_field(default_factory=dict)
+    """The rule each computed total is computed by."""
+    memo: dict[Path, list[Path]] = dc_field(default_factory=dict)
+    needed: dict[Path, None] = dc_field(default_factory=dict)
+    told: set[Path] = dc_field(default_factory=set)
 
     def finding(
         self,
@@ -94,23 +142,102 @@ class _Figures:
             message,
             labels=self.fmt.cells[path].labels,
             expected=expected,
-            found=format_value(self.values[path]),
+            found=describe_mark(self.cells.get(path, self.values[path])),
             hint=hint,
             related=related,
+            subject=".".join(path),
         )
 
     def written(self, paths: Iterable[Path]) -> tuple[tuple[Location, str], ...]:
         """Where each written cell among ``paths`` is, with its label and value."""
         return tuple(
-            (self.source.locate(p), f"{_cell_labels(self.fmt, p)} = {format_value(self.values[p])}")
+            (
+                self.source.locate(p),
+                f"{_cell_labels(self.fmt, p)} = {describe_mark(self.cells.get(p, self.values[p]))}",
+            )
             for p in paths
-            if self.source.written(p)
+            if find(self.source.data, p) is not MISSING
         )
 
+    def assessable(self, code: str, anchor: Path, paths: Sequence[Path]) -> Diagnostic | None:
+        """None when every cell of a check can be read; else the not-assessable warning.
 
-def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
-    """Written totals against their parts, and the per-column equations (表三 一+二=三+四)."""
-    figures = _Figures(fmt, source, values)
+        Blank and dash cells among ``paths`` are noted as needed on the way.
+        """
+        read = dict.fromkeys(q for p in paths for q in self.reads(p))
+        lost = [p for p in read if isinstance(self.cells.get(p), Unreadable) and self.wrote(p)]
+        if not lost:
+            self.needed.update(
+                (p, None) for p in read if isinstance(self.cells.get(p), Blank | Dash)
+            )
+            return None
+        return self.unassessable(code, anchor, [(self.source.locate(p), p) for p in lost])
+
+    def wrote(self, path: Path) -> bool:
+        return find(self.source.data, path) is not MISSING
+
+    def reads(self, path: Path) -> list[Path]:
+        """``path`` and, for a computed total, every cell it was computed from."""
+        if path in self.memo:
+            return self.memo[path]
+        rule = None if self.wrote(path) else self.sums.get(path)
+        found = (
+            [path] if rule is None else [path, *(q for p in rule.operands for q in self.reads(p))]
+        )
+        self.memo[path] = found
+        return found
+
+    def unassessable(
+        self, code: str, anchor: Path, lost: Sequence[tuple[Location, Path]], where: str = ""
+    ) -> Diagnostic:
+        """The warning for one check skipped because cells it needs cannot be read."""
+        diag = self.finding(
+            "warning",
+            "R-UNASSESSABLE",
+            anchor,
+            f"无法核对（{code}）：{where}有单元格无法辨认，这项核对已跳过",
+            expected="可辨认的数字",
+            related=tuple((loc, f"{where}{_cell_labels(self.fmt, p)}") for loc, p in lost[:5]),
+            hint="其余核对照常进行；补上无法辨认的数字后再核对",
+        )
+        return replace(diag, subject=f"{code}:{'.'.join(anchor)}", found=f"{len(lost)} 格是 “?”")
+
+    def marks(self) -> list[Diagnostic]:
+        """One warning per blank or dash cell a rule counted as 0 (and not already an error)."""
+        out: list[Diagnostic] = []
+        for path in self.needed:
+            if path in self.told:
+                continue
+            cell = self.cells[path]
+            dash = isinstance(cell, Dash)
+            out.append(
+                self.finding(
+                    "warning",
+                    "R-DASH" if dash else "R-BLANK",
+                    path,
+                    (f"印的是 “{cell.text}”（不适用），" if isinstance(cell, Dash) else "空白格，")
+                    + "核对时按 0 计算",
+                    expected="数字（没有就写 0）",
+                    hint="原表确实如此印出的，可保留并在 acknowledged 中说明理由",
+                )
+            )
+        return out
+
+
+def _figures(fmt: Format, source: Source, values: Values, cells: CellValues | None) -> _Figures:
+    sums = {r.target: r for t in fmt.tables.values() for r in t.sums}  # as compute_cells picks
+    cells = compute_cells(fmt, source.data) if cells is None else cells
+    return _Figures(fmt, source, values, cells, sums)
+
+
+def check_sums(
+    fmt: Format, source: Source, values: Values, cells: CellValues | None = None
+) -> list[Diagnostic]:
+    """Written totals against their parts, and the per-column equations (表三 一+二=三+四).
+
+    ``cells`` (from ``compute_cells``) saves computing them again.
+    """
+    figures = _figures(fmt, source, values, cells)
     out: list[Diagnostic] = []
     for table in fmt.tables.values():
         found, broken = _sum_rules(figures, table)
@@ -119,27 +246,42 @@ def check_sums(fmt: Format, source: Source, values: Values) -> list[Diagnostic]:
         for eq in table.equations:
             out.extend(_equation(figures, table, eq, skip=broken))
         out.extend(_table_checks(figures, table))
-    return out
+    return out + figures.marks()
 
 
 def _sum_rules(figures: _Figures, table: Table) -> tuple[list[Diagnostic], set[str]]:
     """Findings about written totals, and the keys of the columns whose total is wrong."""
-    fmt, values = figures.fmt, figures.values
+    fmt, values, cells = figures.fmt, figures.values, figures.cells
     out: list[Diagnostic] = []
     broken: set[str] = set()
     for rule in table.sums:
-        expected = total(values[p] for p in rule.operands)
-        if not figures.source.written(rule.target) or values[rule.target] == expected:
+        if find(figures.source.data, rule.target) is MISSING:
             continue
+        lost = figures.assessable(rule.id, rule.target, (rule.target, *rule.operands))
+        if lost is not None:
+            out.append(lost)
+            continue
+        expected = total(values[p] for p in rule.operands)
+        mark = cells[rule.target]
+        if isinstance(mark, Blank | Dash):
+            if expected == 0:
+                continue  # a blank total of blank or zero parts: one R-BLANK warning
+            figures.told.add(rule.target)
+            message = "合计数" + ("空白" if isinstance(mark, Blank) else f"印的是 “{mark.text}”")
+            message += f"，各项之和为 {format_value(expected)}"
+        elif values[rule.target] == expected:
+            continue
+        else:
+            parts = "、".join(_part_label(fmt, rule.target, p) for p in rule.operands[:3])
+            more = "等" if len(rule.operands) > 3 else ""
+            message = f"合计数与各项之和不符（{parts}{more}共 {len(rule.operands)} 项之和）"
         broken.add(rule.target[-1])
-        parts = "、".join(_part_label(fmt, rule.target, p) for p in rule.operands[:3])
-        more = "等" if len(rule.operands) > 3 else ""
         out.append(
             figures.finding(
                 "error",
                 rule.id,
                 rule.target,
-                f"合计数与各项之和不符（{parts}{more}共 {len(rule.operands)} 项之和）",
+                message,
                 expected=format_value(expected),
                 hint="删去这个合计数即可自动计算；若各项有误，请改正各项",
                 related=figures.written(rule.operands),
@@ -154,6 +296,10 @@ def _table_checks(figures: _Figures, table: Table) -> list[Diagnostic]:
     for check in table.checks:
         for row in check.rows:
             here, bound = (table.key, row, check.cell), (table.key, row, check.bound)
+            lost = figures.assessable(check.id, here, (here, bound))
+            if lost is not None:
+                out.append(lost)
+                continue
             if values[here] >= values[bound]:
                 continue
             out.append(
@@ -179,12 +325,16 @@ def _equation(figures: _Figures, table: Table, eq: Equation, skip: set[str]) -> 
             continue
         left = [(table.key, *row, col) for row in eq.left]
         right = [(table.key, *row, col) for row in eq.right]
+        involved = left + right
+        anchor = next((p for p in involved if source.written(p)), involved[0])
+        lost = figures.assessable(eq.id, anchor, involved)
+        if lost is not None:
+            out.append(lost)
+            continue
         lsum = total(values[p] for p in left)
         rsum = total(values[p] for p in right)
         if lsum == rsum:
             continue
-        involved = left + right
-        anchor = next((p for p in involved if source.written(p)), involved[0])
 
         def terms(paths: list[Path]) -> str:
             return " + ".join(
@@ -202,6 +352,7 @@ def _equation(figures: _Figures, table: Table, eq: Equation, skip: set[str]) -> 
                 expected=f"两边相等（{format_value(lsum)} = {format_value(rsum)}）",
                 found=f"相差 {format_value(lsum - rsum if lsum > rsum else rsum - lsum)}",
                 related=figures.written(involved),
+                subject=f"{table.key}.{col}",
             )
         )
     return out
@@ -227,6 +378,7 @@ def check_sections(fmt: Format, source: Source) -> list[Diagnostic]:
                     labels=(section.heading,),
                     expected=section.warn_if_empty,
                     found="空白" if not joined else f"“{joined}”",
+                    subject=section.key,
                 )
             )
         for field in section.fields:
@@ -242,6 +394,7 @@ def check_sections(fmt: Format, source: Source) -> list[Diagnostic]:
                         labels=(section.heading, field.label),
                         expected=f"文字中说明{field.mention}的收取情况",
                         found="未提及" if joined else "没有文字",
+                        subject=f"{section.key}.{field.key}",
                     )
                 )
     return out
@@ -258,32 +411,69 @@ def check_cross_year(
     previous: Source,
     prev_fmt: Format,
     prev_values: Values,
+    cells: CellValues | None = None,
+    prev_cells: CellValues | None = None,
 ) -> list[Diagnostic]:
     """Rules between this year's report and last year's (per format's ``cross_year``)."""
-    figures = _Figures(fmt, source, values)
+    figures = _figures(fmt, source, values, cells)
+    if prev_cells is None:
+        prev_cells = compute_cells(prev_fmt, previous.data)
     out: list[Diagnostic] = []
     for rule in fmt.cross_year:
         for link in rule.links:
             expected = expected_from_last_year(link, values, prev_values)
-            if expected is None or values[link.here] == expected:
+            if expected is None:
                 continue
-            there = _cell_labels(prev_fmt, link.there)
-            if rule.kind == "carry":
-                why = f"{format_value(expected)}（{previous.name} 的 {there}）"
-            else:
-                why = f"{format_value(expected)}（{_roll_terms(link, values, prev_values)}）"
+            here = [p for p in (link.here, link.plus, link.minus) if p is not None]
+            there = [p for p in (link.there, link.change) if p is not None]
+            lost = [(source.locate(p), p) for p in here if isinstance(figures.cells[p], Unreadable)]
+            lost_there = [
+                (previous.locate(p), p) for p in there if isinstance(prev_cells[p], Unreadable)
+            ]
+            if lost or lost_there:
+                where = "" if lost else f"上年报告 {previous.name} "
+                out.append(figures.unassessable(rule.id, link.here, lost or lost_there, where))
+                continue
+            figures.needed.update(
+                (p, None) for p in here if isinstance(figures.cells[p], Blank | Dash)
+            )
+            if values[link.here] == expected:
+                continue
             out.append(
-                figures.finding(
-                    rule.severity,
-                    rule.id,
-                    link.here,
-                    rule.label,
-                    expected=why,
-                    hint=None if rule.kind == "carry" else _ROLL_HINT,
-                    related=((previous.locate(link.there), f"上年 {there}"),),
+                _cross_finding(
+                    figures, rule, link, expected, previous, prev_fmt, prev_values, prev_cells
                 )
             )
-    return out
+    return out + figures.marks()
+
+
+def _cross_finding(
+    figures: _Figures,
+    rule: CrossYearRule,
+    link: CrossYearLink,
+    expected: Value,
+    previous: Source,
+    prev_fmt: Format,
+    prev_values: Values,
+    prev_cells: Mapping[Path, CellValue],
+) -> Diagnostic:
+    """A cross-year mismatch, saying so when last year's cell was printed blank or a dash."""
+    there = _cell_labels(prev_fmt, link.there)
+    if rule.kind == "carry":
+        why = f"{format_value(expected)}（{previous.name} 的 {there}）"
+    else:
+        why = f"{format_value(expected)}（{_roll_terms(link, figures.values, prev_values)}）"
+    if isinstance(prev_cells[link.there], Blank | Dash):
+        why += f"；上年此格是{describe_mark(prev_cells[link.there])}，按 0 计算"
+    return figures.finding(
+        rule.severity,
+        rule.id,
+        link.here,
+        rule.label,
+        expected=why,
+        hint=None if rule.kind == "carry" else _ROLL_HINT,
+        related=((previous.locate(link.there), f"上年 {there}"),),
+    )
 
 
 _ROLL_HINT = "若有文件因其他原因失效或重新计数，请在叙述中说明"

@@ -23,12 +23,12 @@ from .errors import InvalidReport, UsageError
 from .model import field_values, narrative_context
 from .output import write_atomic
 from .references import known_names
-from .rules import compute_values
+from .rules import compute_cells
 from .schema import check_value, validate_schema
 from .source import load
 from .spec import Field, Format, Node, Table, format_for_year
 from .validate import previous_path, select_format
-from .values import Values, expected_from_last_year, format_value, lookup
+from .values import Mark, Values, expected_from_last_year, format_value, lookup, yaml_literal
 
 __all__ = ["Created", "new_report", "scaffold_text"]
 
@@ -62,7 +62,7 @@ def new_report(path: Path, config: Config, agency: str | None = None) -> Created
         if errors:
             raise InvalidReport(errors)
         previous = source.data
-        prev_values = compute_values(prev_fmt, source.data)
+        prev_values = compute_cells(prev_fmt, source.data)  # as printed: a blank stays blank
     schema_ref = os.path.relpath(config.schema_file, path.resolve().parent)
     text = scaffold_text(fmt, year, previous, prev_values, agency, schema_ref, prev_path.name)
     # Below the reports folder no symbolic link is followed (a cloned reports/a -> ../x
@@ -143,9 +143,13 @@ def _carried(
     out: dict[tuple[str, ...], Any] = {}
     what: list[str] = []
     zeros = dict.fromkeys(fmt.cells, 0)  # this year's figures: nothing entered yet
+    figures = {p: v for p, v in prev_values.items() if not isinstance(v, Mark)}
     for rule in fmt.cross_year:
         for link in rule.links:
-            value = expected_from_last_year(link, zeros, prev_values)
+            # Last year's blank, dash or "?" is carried as it was printed, never as 0.
+            marks = [prev_values.get(p) for p in (link.there, link.change) if p is not None]
+            mark = next((m for m in marks if isinstance(m, Mark)), None)
+            value = mark if mark is not None else expected_from_last_year(link, zeros, figures)
             if value is not None:
                 out[link.here] = value
                 if rule.carries not in what:
@@ -226,7 +230,7 @@ def _narrative(w: _Writer, key: str, text: Any) -> None:
 
 
 def _row_text(values: list[tuple[str, Any]]) -> str:
-    return "{" + ", ".join(f"{k}: {format_value(v)}" for k, v in values) + "}"
+    return "{" + ", ".join(f"{k}: {yaml_literal(v)}" for k, v in values) + "}"
 
 
 def _table(w: _Writer, table: Table, carried: Mapping[tuple[str, ...], Any]) -> None:
@@ -242,7 +246,7 @@ def _table(w: _Writer, table: Table, carried: Mapping[tuple[str, ...], Any]) -> 
                     col = block.columns[0]
                     value = carried.get(block.path(table.key, row, col), 0)
                     w.line(
-                        f"  {row.key}: {format_value(value)}",
+                        f"  {row.key}: {yaml_literal(value)}",
                         f"{block.title} {row.label}（{col.label}）",
                     )
                 else:

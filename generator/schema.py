@@ -22,9 +22,12 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
+from . import acknowledge
 from .errors import Diagnostic, Location
+from .local import local_schema
 from .source import _BOOL_WORDS, Source, _describe
 from .spec import Field, Format, Node, Table, all_formats
+from .values import DASHES, UNREADABLE, suggest_number
 
 __all__ = ["SCHEMA_ID", "document_schema", "format_schema", "schema_json", "validate_schema"]
 
@@ -74,8 +77,20 @@ def check_value(kind: str, value: str) -> str | None:
     return _EXPECTED[kind] if pattern and not re.search(pattern, value) else None
 
 
-def _value(kind: str, title: str, help: str | None = None) -> dict[str, Any]:
+_MARKS: dict[str, Any] = {"enum": [*DASHES, UNREADABLE], "x-marks": True}
+"""What a published table cell may print instead of a figure (null, a blank, is in the types).
+Its failures are never told: the figure's own branch explains what to write."""
+
+
+def _value(
+    kind: str, title: str, help: str | None = None, *, cell: bool = False, unit: str | None = None
+) -> dict[str, Any]:
     out: dict[str, Any] = {"title": title, **_VALUE_SCHEMAS[kind], "x-kind": kind}
+    if cell and kind in ("count", "signed", "amount"):
+        figure = {**_VALUE_SCHEMAS[kind], "x-kind": kind}
+        if unit:
+            figure["x-unit"] = unit
+        out = {"title": title, "anyOf": [figure, _MARKS], "x-kind": kind}
     if help:
         out["description"] = help
     return out
@@ -124,7 +139,7 @@ def _columns(nodes: Sequence[Node]) -> dict[str, Any]:
             props.update(_columns(node.children))
         elif node.key:
             help = "不写则自动计算；写了则核对" if node.sum else None
-            props[node.key] = _value(node.value, node.label, help)
+            props[node.key] = _value(node.value, node.label, help, cell=True, unit=node.unit)
     return props
 
 
@@ -149,7 +164,13 @@ def _table(table: Table) -> dict[str, Any]:
                 assert row.key
                 if block.single:
                     col = block.columns[0]
-                    props[row.key] = _value(col.value, row.label, f"{block.title}：{col.label}")
+                    props[row.key] = _value(
+                        col.value,
+                        row.label,
+                        f"{block.title}：{col.label}",
+                        cell=True,
+                        unit=col.unit,
+                    )
                 else:
                     props[row.key] = _object(row.label, _columns(block.columns), block.title)
         return _object(table.number, props, table.caption)
@@ -183,6 +204,8 @@ def format_schema(format_id: str) -> dict[str, Any]:
     fmt = all_formats()[format_id]
     props = {f.key: _field(f) for f in fmt.meta}
     props.update(_section_props(fmt))
+    props["local"] = local_schema(fmt, _value("amount", "本地行的数", cell=True))
+    props["acknowledged"] = acknowledge.SCHEMA
     out = _object(f"{fmt.name}（{fmt.notice}）", props)
     out["required"] = [f.key for f in fmt.meta if f.required]
     return out
@@ -246,6 +269,8 @@ def validate_schema(source: Source, fmt: Format) -> list[Diagnostic]:
     if _conforms(schema, source.data):
         return []
     for error in _leaf_errors(_validator(fmt.id).iter_errors(source.data)):
+        if isinstance(error.schema, Mapping) and error.schema.get("x-marks"):
+            continue  # a figure that is not a mark either: its figure branch says why
         for diag in _diagnose(error, source, schema, fmt):
             # a bad date fails both "pattern" and "format": one message is enough
             out.setdefault((diag.location, diag.code, diag.labels, diag.message), diag)
@@ -258,6 +283,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "integer": (int,),
     "number": (int, Decimal, float),
     "null": (type(None),),
+    "array": (list,),
 }
 
 
@@ -282,9 +308,17 @@ def _conforms(schema: Mapping[str, Any], value: Any) -> bool:
         "properties",
         "required",
         "minLength",
+        "anyOf",
+        "items",
+        "x-marks",
+        "x-unit",
     }
     if not known.issuperset(schema):
         return False
+    if "anyOf" in schema and not any(_conforms(s, value) for s in schema["anyOf"]):
+        return False
+    if isinstance(value, list) and "items" in schema:
+        return all(_conforms(schema["items"], item) for item in value)
     if "enum" in schema and value not in schema["enum"]:
         return False
     types = schema.get("type")
@@ -457,6 +491,10 @@ def _trap_hint(value: Any, sub: Mapping[str, Any]) -> str | None:
         return None
     if isinstance(value, str) and sub.get("x-kind") == "date":
         return None
+    if isinstance(value, str) and sub.get("x-kind") in ("count", "signed", "amount"):
+        suggestion = suggest_number(value, str(sub["x-kind"]), sub.get("x-unit"))
+        if suggestion:
+            return suggestion
     if sub.get("x-kind") == "count" and isinstance(value, str) and value.strip().isdigit():
         return "数字不要加引号，也不要带单位"
     if sub.get("x-kind") == "count" and isinstance(value, str):

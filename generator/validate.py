@@ -11,13 +11,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import claims_check, narrative, references, rules, schema
+from . import acknowledge, claims_check, narrative, references, rules, schema
 from .errors import Diagnostic, InvalidReport, Location
+from .local import read_local
 from .model import Report, field_values, meta_values, narrative_context
 from .source import Source, load, loads
 from .spec import Format, all_formats, format_for_year
+from .values import Blank, CellValues, Dash, Unreadable
 
-__all__ = ["Outcome", "check_file", "check_source", "previous_path", "select_format"]
+__all__ = [
+    "Outcome",
+    "check_file",
+    "check_source",
+    "previous_path",
+    "select_format",
+    "unpublishable",
+]
 
 
 @dataclass(slots=True)
@@ -36,7 +45,12 @@ class Outcome:
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
+        """The warnings still open: acknowledged ones do not count (nor fail ``--strict``)."""
+        return [d for d in self.diagnostics if d.severity == "warning" and d.acknowledged is None]
+
+    @property
+    def acknowledged(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.acknowledged is not None]
 
     @property
     def ok(self) -> bool:
@@ -130,12 +144,16 @@ def check_source(
     out.diagnostics.extend(schema.validate_schema(source, fmt))
     if out.errors:
         return _sorted(out)
-    values = rules.compute_values(fmt, source.data)
-    out.diagnostics.extend(rules.check_sums(fmt, source, values))
+    cells = rules.compute_cells(fmt, source.data)
+    values = rules.numeric(fmt, cells)
+    out.diagnostics.extend(rules.check_sums(fmt, source, values, cells))
     out.diagnostics.extend(rules.check_sections(fmt, source))
+    local, problems = read_local(fmt, source)
+    out.diagnostics.extend(problems)
+    out.diagnostics.extend(_unreadable(fmt, source, cells))
     meta = meta_values(fmt, source.data)
     fields = field_values(fmt, source.data)
-    blocks = _narrative(fmt, source, meta, values, fields, out.diagnostics)
+    blocks = _narrative(fmt, source, meta, values, fields, out.diagnostics, cells)
     if path is not None:
         if path.stem.isdigit() and int(path.stem) != meta["year"]:
             out.diagnostics.append(
@@ -150,10 +168,58 @@ def check_source(
                     hint="文件按“年份.yaml”命名，跨年度核对据此查找上年报告：改正其一",
                 )
             )
-        out.previous = _cross_year(fmt, source, values, path, previous_data, out.diagnostics)
+        out.previous = _cross_year(fmt, source, cells, path, previous_data, out.diagnostics)
+    out.diagnostics = acknowledge.apply(source, list(dict.fromkeys(out.diagnostics)))
     if not out.errors:
-        out.report = Report(fmt, source.name, meta, values, fields, blocks)
+        marks = {p: v for p, v in cells.items() if isinstance(v, Blank | Dash | Unreadable)}
+        out.report = Report(fmt, source.name, meta, values, fields, blocks, marks, local)
     return _sorted(out)
+
+
+def _unreadable(fmt: Format, source: Source, cells: CellValues) -> list[Diagnostic]:
+    """One warning for all the cells written ``?``: the report can be checked, not published."""
+    lost = [p for p, v in cells.items() if isinstance(v, Unreadable) and source.written(p)]
+    if not lost:
+        return []
+    return [
+        Diagnostic(
+            "warning",
+            "W-UNREADABLE",
+            source.locate(lost[0]),
+            f"有 {len(lost)} 个单元格写的是 “?”（原件无法辨认）：可以核对，但不能生成发布",
+            labels=fmt.cells[lost[0]].labels,
+            expected="可辨认的数字",
+            found=f"{len(lost)} 个 “?”",
+            hint="需要这些单元格的核对已跳过（R-UNASSESSABLE）；补上原件的数字后即可生成",
+            subject="unreadable",
+        )
+    ]
+
+
+def unpublishable(outcome: Outcome) -> Diagnostic | None:
+    """Why a valid report cannot be built as it is (cells still unreadable), or None."""
+    report = outcome.report
+    if report is None:
+        return None
+    source = outcome.source
+    lost = [
+        p
+        for p, v in report.marks.items()
+        if isinstance(v, Unreadable) and (source is None or source.written(p))
+    ]
+    if not lost:
+        return None
+    where = source.locate(lost[0]) if source else Location(outcome.name)
+    return Diagnostic(
+        "error",
+        "BUILD-UNREADABLE",
+        where,
+        f"报告中有 {len(lost)} 个单元格无法辨认（?），不能按原样发布，未生成",
+        labels=report.format.cells[lost[0]].labels,
+        expected="每个单元格是数字、空白或原表印出的 “-”",
+        found="“?”",
+        hint="nianbao validate 仍可核对其余内容",
+    )
 
 
 def _narrative(
@@ -163,9 +229,11 @@ def _narrative(
     values: rules.Values,
     fields: dict[Any, Any],
     diags: list[Diagnostic],
+    cells: CellValues,
 ) -> dict[tuple[str, ...], tuple[narrative.Block, ...]]:
-    context = narrative_context(fmt, meta, values, fields)
-    lookup = claims_check.checked_values({**values, **fields})
+    marks = {p: v for p, v in cells.items() if isinstance(v, Blank | Dash | Unreadable)}
+    context = narrative_context(fmt, meta, values, fields, marks)
+    lookup = claims_check.checked_values({**values, **fields, **marks})
     out: dict[tuple[str, ...], tuple[narrative.Block, ...]] = {}
     for section in fmt.sections:
         for part in section.parts:
@@ -204,7 +272,7 @@ def _claims(
 def _cross_year(
     fmt: Format,
     source: Source,
-    values: rules.Values,
+    cells: CellValues,
     path: Path,
     previous_data: bytes | None,
     diags: list[Diagnostic],
@@ -242,8 +310,13 @@ def _cross_year(
             )
         )
         return prev_path
-    prev_values = rules.compute_values(prev_fmt, previous.data)
-    diags.extend(rules.check_cross_year(fmt, source, values, previous, prev_fmt, prev_values))
+    prev_cells = rules.compute_cells(prev_fmt, previous.data)
+    prev_values, values = rules.numeric(prev_fmt, prev_cells), rules.numeric(fmt, cells)
+    diags.extend(
+        rules.check_cross_year(
+            fmt, source, values, previous, prev_fmt, prev_values, cells, prev_cells
+        )
+    )
     return prev_path
 
 

@@ -653,3 +653,259 @@ def claim_findings(
     assert vocab is not None
     place = Placement(Location("report.yaml", 10, 12), "|", 4)
     return check_narrative(text, vocab, values.get, place=place)
+
+
+# ---------------------------------------------- cells as printed, read back from each output
+
+
+def printed_figures(report: Report) -> dict[tuple[str, ...], str]:
+    """Every official value cell's printed text (blank "", dash as written), by YAML path."""
+    out: dict[tuple[str, ...], str] = {}
+    for view in report.document():
+        if view.grid is not None:
+            out.update({c.path: c.text for c in view.grid.values() if c.path is not None})
+    return out
+
+
+def _pipe_tables(grid: Grid) -> list[list[tuple[int, list[int]]]]:
+    """Grid rows and value columns in the order the Markdown renderer writes them."""
+    rows = []
+    for body in grid.bodies:
+        for r in body:
+            values = [c.col for c in grid.rows[r] if not c.header]
+            if values:
+                rows.append((r, values))
+    return [rows]
+
+
+def docx_figures(report: Report) -> dict[tuple[str, ...], str]:
+    """The text of every official value cell as the rendered DOCX has it."""
+    from generator.render import RenderOptions, get_renderer
+
+    package = Package(get_renderer("docx").render(report, RenderOptions()))
+    out: dict[tuple[str, ...], str] = {}
+    grids_ = [v.grid for v in report.document() if v.grid is not None]
+    for grid, tbl in zip(grids_, package.tables(), strict=True):
+        squares, _ = docx_table(tbl)
+        for cell in grid.values():
+            if cell.path is not None:
+                out[cell.path] = squares[(cell.row, cell.col)].text
+    return out
+
+
+def html_figures(report: Report) -> dict[tuple[str, ...], str]:
+    """The text of every official value cell as the rendered HTML page has it."""
+    from generator.render import RenderOptions, get_renderer
+
+    page = parse(get_renderer("html").render(report, RenderOptions()).decode("utf-8"))
+    out: dict[tuple[str, ...], str] = {}
+    grids_ = [v.grid for v in report.document() if v.grid is not None]
+    for grid, table in zip(grids_, page.tables, strict=True):
+        squares = table.grid()
+        for cell in grid.values():
+            if cell.path is not None:
+                out[cell.path] = squares[(cell.row, cell.col)].text
+    return out
+
+
+def markdown_cells(report: Report) -> list[str]:
+    """The value cells of every Markdown pipe table, row by row (label columns left out)."""
+    from generator.render import RenderOptions, get_renderer
+
+    text = get_renderer("md").render(report, RenderOptions()).decode("utf-8")
+    tokens = MD.parse(text)
+    out: list[str] = []
+    row: list[str] | None = None
+    in_body = False
+    for i, token in enumerate(tokens):
+        if token.type == "tbody_open":
+            in_body = True
+        elif token.type == "tbody_close":
+            in_body = False
+        elif token.type == "tr_open" and in_body:
+            row = []
+        elif token.type == "inline" and row is not None and tokens[i - 1].type == "td_open":
+            if "right" in str(tokens[i - 1].attrGet("style")):  # figures are right-aligned
+                row.append(unescape(MD.renderInline(token.content)).strip())
+        elif token.type == "tr_close" and row is not None:
+            out.extend(row)
+            row = None
+    return out
+
+
+def markdown_expected(report: Report) -> list[str]:
+    """What ``markdown_cells`` must read: the printed text of each value cell, row by row."""
+    out: list[str] = []
+    for view in report.document():
+        if view.grid is None:
+            continue
+        cells = {(c.row, c.col): c for c in view.grid.values()}
+        for table in _pipe_tables(view.grid):
+            for r, cols in table:
+                out.extend(cells[(r, c)].text for c in cols)
+    return out
+
+
+# ---------------------------------------------- the development corpus as nianbao reports
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+"""Real published reports with hand-checked figures (../shared/corpus, outside the repo)."""
+
+_T3_COLUMNS = ("natural_person", "business", "research", "nonprofit", "legal_service", "other_org",
+               "total")  # fmt: skip
+_T3_ROWS = {
+    "new": "received", "carried_over": "carried_over", "granted": "granted",
+    "partly_granted": "partial", "withheld_state_secret": "withheld.state_secret",
+    "withheld_prohibited_by_law": "withheld.prohibited_by_law",
+    "withheld_three_safeties": "withheld.three_safeties",
+    "withheld_third_party": "withheld.third_party",
+    "withheld_internal_affairs": "withheld.internal_affairs",
+    "withheld_process_info": "withheld.process_info",
+    "withheld_enforcement_files": "withheld.enforcement_file",
+    "withheld_query_matters": "withheld.inquiry",
+    "unavailable_not_held": "unavailable.not_held",
+    "unavailable_needs_creation": "unavailable.needs_creation",
+    "unavailable_unclear": "unavailable.unclear",
+    "not_processed_petition": "not_processed.petition",
+    "not_processed_repeated": "not_processed.repeated",
+    "not_processed_publications": "not_processed.publication",
+    "not_processed_massive_repeated": "not_processed.excessive",
+    "not_processed_confirm_reissue": "not_processed.confirmation",
+    "other_no_correction": "other_handling.no_correction",
+    "other_fee_unpaid": "other_handling.unpaid_fee",
+    "other_misc": "other_handling.other",
+    "total": "total", "carry_forward": "carried_forward",
+}  # fmt: skip
+_T3_NAMES = ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他", "总计")
+_T3_COLUMN_NAMES = dict(zip(_T3_NAMES, _T3_COLUMNS, strict=True))
+_T4_GROUPS = {"review": "review", "litigation_direct": "direct_suit",
+              "litigation_after_review": "suit_after_review"}  # fmt: skip
+_T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+_T2_2021 = {"regulations": "regulations", "normative_documents": "normative_documents",
+            "licensing": "licensing", "punishment": "penalties", "coercion": "coercion",
+            "fees_wan_yuan": "fees"}  # fmt: skip
+_T2_2019 = {"regulations": "regulations", "normative_documents": "normative_documents",
+            "licensing": "licensing", "other_services": "other_services",
+            "punishment": "penalties", "coercion": "coercion", "fees": "fees",
+            "procurement": "procurement"}  # fmt: skip
+_T2_2019_COLUMNS = {"made": "new_made", "published": "new_published",
+                    "total_public": "total_published", "prev_items": "previous_items",
+                    "change": "change", "decisions": "decisions", "items": "projects",
+                    "amount": "amount"}  # fmt: skip
+
+
+def _put_path(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    node = data
+    for part in path[:-1]:
+        node = node.setdefault(part, {})
+    node[path[-1]] = value
+
+
+def truth_cells(case: Mapping[str, Any]) -> dict[tuple[str, ...], Any]:
+    """Every figure of a corpus case by its nianbao YAML path, exactly as transcribed.
+
+    A number as printed, None for a blank, "?" for unreadable, other strings as printed.
+    A 2021-format case printing （六）其他处理 as one row puts it in 3.其他 (the report
+    then says ``merged_rows: [other_handling]``).
+    """
+    out: dict[tuple[str, ...], Any] = {}
+    old = case["format"] == "2019"
+    for key, value in case["t2"].items():
+        row = (_T2_2019 if old else _T2_2021)[key]
+        if isinstance(value, dict):
+            for col, v in value.items():
+                col_key = _T2_2019_COLUMNS[col] if old else col
+                out[("proactive_disclosure", row, col_key)] = v
+        else:
+            out[("proactive_disclosure", row)] = value
+    for row, values in case["t3"]["rows"].items():
+        if row == "other":
+            path = ("other_handling",) if old else ("other_handling", "other")
+        else:
+            path = tuple(_T3_ROWS[row].split("."))
+        for col, v in zip(_T3_COLUMNS, values, strict=True):
+            out[("applications", *path, col)] = v
+    for group, values in case["t4"].items():
+        for col, v in zip(_T4_COLUMNS, values, strict=True):
+            out[("review_litigation", _T4_GROUPS[group], col)] = v
+    return out
+
+
+def truth_report(case: Mapping[str, Any]) -> str:
+    """A corpus case as a nianbao YAML report (JSON is YAML): its figures, a stub narrative.
+
+    The truth files hold no narrative, so sections get a neutral sentence that states no
+    figure; 信息处理费 is written when the case states a number.
+    """
+    data: dict[str, Any] = {
+        "agency": case["agency"],
+        "year": case["year"],
+        "format": case["format"],
+        "overview": {"summary": "本报告的表格转写自已公开的年度报告。"},
+        "problems": {"text": "本用例只转写了表格，问题与改进情况见原报告。"},
+        "other_matters": {"text": "无"},
+    }
+    for path, value in truth_cells(case).items():
+        _put_path(data, path, value)
+    fee = case.get("section6_fee_yuan")
+    if case["format"] != "2019" and isinstance(fee, int | float):
+        data["other_matters"]["fee"] = fee
+    if case["format"] != "2019" and "other" in case["t3"]["rows"]:
+        data["local"] = {"applications": {"merged_rows": ["other_handling"]}}
+    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+
+
+def truth_printed(value: Any) -> str:
+    """How a transcribed figure must look in every output: as printed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def known_error_subject(where: str) -> tuple[str, str]:
+    """A corpus ``known_errors`` key (``R3 t3 column 总计``) as nianbao's (code, subject)."""
+    rule, rest = where.split(" ", 1)
+    if rule == "R1":
+        return "T3-BALANCE", "applications." + _T3_COLUMN_NAMES[rest.split()[-1]]
+    if rule == "R3":
+        return "T3-COLUMN-TOTAL", "applications.total." + _T3_COLUMN_NAMES[rest.split()[-1]]
+    if rule == "R2":
+        row = rest.split(".")[1]
+        return "T3-ROW-TOTAL", f"applications.{_T3_ROWS[row]}.total"
+    if rule == "R4":
+        return "T4-GROUP-TOTAL", f"review_litigation.{_T4_GROUPS[rest.split('.')[1]]}.total"
+    if rule == "R7":
+        col = rest.split()[0].split(".")[-1]
+        return "X-CARRY", "applications.carried_over." + _T3_COLUMN_NAMES[col]
+    if rule == "R8":
+        kind = rest.split()[0].split(".")[1]
+        return "X-IN-FORCE", f"proactive_disclosure.{kind}.in_force"
+    raise ValueError(f"no nianbao rule for {where!r}")
+
+
+def report_despite_errors(source: Any) -> Report:
+    """The Report of a loaded source whose figures break rules, to see how it would print.
+
+    ``validate`` gives no Report when there are errors (a wrong report must not build);
+    the corpus cases with the publisher's own errors must still print as published.
+    """
+    from generator import narrative
+    from generator.local import read_local
+    from generator.model import field_values, meta_values
+    from generator.rules import compute_cells, numeric
+    from generator.validate import select_format
+    from generator.values import Blank, Dash, Unreadable
+
+    fmt, _ = select_format(source)
+    cells = compute_cells(fmt, source.data)
+    marks = {p: v for p, v in cells.items() if isinstance(v, Blank | Dash | Unreadable)}
+    blocks = {
+        (s.key, part.key): narrative.parse(str(source.data.get(s.key, {}).get(part.key) or ""))
+        for s in fmt.sections
+        for part in s.parts
+    }
+    local, _ = read_local(fmt, source)
+    meta, fields = meta_values(fmt, source.data), field_values(fmt, source.data)
+    return Report(fmt, source.name, meta, numeric(fmt, cells), fields, blocks, marks, local)

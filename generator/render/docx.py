@@ -373,6 +373,8 @@ def _body(report: Report, template: _Template, links: _Links) -> bytes:
             widths = _column_widths(grid, template.text_width)
             keep = len(grid.rows) <= KEEP_TOGETHER_ROWS
             out.table(widths, cell_style, _table_rows(grid), keep_together=keep)
+            for note in grid.notes:  # a report's local 注：… under its table
+                out.paragraph(style["body"], [(note, False, None)])
     # 署名 and 成文日期 under the body, after one blank line.
     out.paragraph(style["body"])
     out.paragraph(style["signature"], [(report.agency, False, None)])

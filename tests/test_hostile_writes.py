@@ -10,6 +10,7 @@ exit 2 that names the path.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import stat
@@ -162,7 +163,9 @@ def _read_fifo(fifo: Path) -> tuple[threading.Thread, list[bytes]]:
 def _release(fifo: Path, reader: threading.Thread) -> None:
     """If nothing opened the pipe for writing, let the reader go (it gets end of file)."""
     if reader.is_alive() and stat.S_ISFIFO(os.lstat(fifo).st_mode):
-        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        # ENXIO: the reader had its end of file and closed meanwhile.
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
     reader.join(10)
 
 

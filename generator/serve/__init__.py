@@ -1,0 +1,61 @@
+"""``nianbao serve``: a live preview of the reports while they are being written.
+
+Builds once, serves the output folder on 127.0.0.1, watches the reports, last year's
+files, the templates and the config, and rebuilds after each batch of changes; the
+pages reload themselves through a server-sent events stream.  An invalid report's
+page shows its diagnostics instead.  The preview writes nothing but what ``build``
+writes, and the built files are byte for byte those of ``nianbao build``.
+
+Threads: the main thread builds and watches (signals arrive there); one thread runs
+the HTTP server, which starts one thread per request.  Ctrl-C sets the stop event the
+build and the watcher look at; then the server is stopped and every thread joined.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import webbrowser
+from collections.abc import Sequence
+
+__all__ = ["serve"]
+
+
+def serve(paths: Sequence[str], *, output: str | None, port: int | None, open_browser: bool) -> int:
+    """Run the preview until Ctrl-C or SIGTERM; returns the exit code (130, 143)."""
+    from ..cli import _stop_on_signals
+    from .preview import Preview
+    from .server import HOST, bind
+
+    with _stop_on_signals() as stopped:
+        preview = Preview(paths, output, stopped.event)
+        server, moved = bind(preview.site, port)
+        thread: threading.Thread | None = None
+        try:
+            if moved:
+                print(f"nianbao: {moved}", file=sys.stderr)
+            config = preview.config
+            preview.rebuild(jobs=config.jobs or os.cpu_count() or 1)  # no thread runs yet
+            if stopped.event.is_set():
+                return _stopped(stopped.signum)
+            thread = threading.Thread(target=server.serve_forever, name="nianbao-serve")
+            thread.start()
+            url = f"http://{HOST}:{server.server_port}/"
+            print(f"正在预览：{url}（修改后自动刷新；Ctrl-C 结束）", file=sys.stderr)
+            if open_browser:
+                threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+            for _changed in preview.changes():
+                preview.rebuild(jobs=1)  # in-process: no fork beside the server's threads
+        finally:
+            if thread is not None:
+                server.stop()
+                thread.join()
+            else:
+                server.server_close()
+    return _stopped(stopped.signum)
+
+
+def _stopped(signum: int | None) -> int:
+    print("nianbao: 预览已停止", file=sys.stderr)
+    return 128 + signum if signum is not None else 0

@@ -41,12 +41,12 @@ def serve(paths: Sequence[str], *, output: str | None, port: int | None, open_br
                 return _stopped(stopped.signum)
             thread = threading.Thread(target=server.serve_forever, name="nianbao-serve")
             thread.start()
-            url = f"http://{HOST}:{server.server_port}/"
-            print(f"正在预览：{url}（修改后自动刷新；Ctrl-C 结束）", file=sys.stderr)
-            if open_browser:
-                threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+            announced = False
             for _changed in preview.changes():
                 preview.rebuild(jobs=1)  # in-process: no fork beside the server's threads
+                if not announced:  # watching now: no edit from here on is missed
+                    _announce(f"http://{HOST}:{server.server_port}/", open_browser)
+                    announced = True
         finally:
             if thread is not None:
                 server.stop()
@@ -54,6 +54,12 @@ def serve(paths: Sequence[str], *, output: str | None, port: int | None, open_br
             else:
                 server.server_close()
     return _stopped(stopped.signum)
+
+
+def _announce(url: str, open_browser: bool) -> None:
+    print(f"正在预览：{url}（修改后自动刷新；Ctrl-C 结束）", file=sys.stderr)
+    if open_browser:
+        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
 
 
 def _stopped(signum: int | None) -> int:

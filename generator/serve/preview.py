@@ -28,6 +28,8 @@ from .site import Entry, Site
 __all__ = ["Preview"]
 
 _CONFIG_FILES = ("nianbao.toml", "pyproject.toml")
+_LIVE_MS = 250
+"""How soon after it starts the watcher reports that it is live (milliseconds)."""
 
 
 class Preview:
@@ -70,13 +72,15 @@ class Preview:
     # ------------------------------------------------------------------ building
 
     def rebuild(self, jobs: int = 1) -> Summary | None:
-        """Build what changed and publish the new state; None when the settings are broken."""
+        """Build what changed and publish the new state if anything changed (pages reload);
+        None when the settings are broken."""
         try:
             config = self._reload()
             targets = self.targets(config)
         except UsageError as exc:
             print(f"nianbao: {exc}", file=sys.stderr)
-            self.site.publish(tuple(self._entries.values()), problem=str(exc))
+            if str(exc) != self.site.snapshot.problem:
+                self.site.publish(tuple(self._entries.values()), problem=str(exc))
             return None
         self.config = config
         keys = {t.source: read_previous(t.source) for t in targets}
@@ -92,8 +96,11 @@ class Preview:
                 entries[t.source] = self._entry(t, result, key, data)
             elif t.source in self._entries:  # not built (stopped): as it was
                 entries[t.source] = self._entries[t.source]
+        built = any(not r.skipped for r in summary.results)
+        snap = self.site.snapshot
+        if built or entries != self._entries or snap.problem or not snap.generation:
+            self.site.publish(tuple(entries.values()))
         self._entries = entries
-        self.site.publish(tuple(entries.values()))
         _tell(summary)
         return summary
 
@@ -153,7 +160,9 @@ class Preview:
     def changes(self) -> Iterator[set[Path]]:
         """Batches of relevant changes (watchfiles groups what one save does) until stopped.
 
-        The folders are watched anew when a rebuild changed them (a new templates folder).
+        The first batch of each watch, possibly empty, comes once the watcher is live: a
+        rebuild then catches what changed before (during the first build, or while the
+        folders were watched anew because a rebuild changed them).
         """
         from watchfiles import watch
 
@@ -168,9 +177,14 @@ class Preview:
                 raise_interrupt=False,
                 debounce=800,
                 step=100,
+                rust_timeout=_LIVE_MS,
+                yield_on_timeout=True,
             )
+            live = False
             for batch in batches:
-                yield {Path(p) for _change, p in batch}
+                if batch or not live:  # the first yield: watching now, catch up on edits
+                    yield {Path(p) for _change, p in batch}
+                live = True
                 if self.roots() != roots:
                     break
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -24,7 +26,7 @@ from generator.serve.preview import Preview
 from generator.serve.server import PreviewServer, bind, sse_frame
 
 from .conftest import run_cli
-from .serving import REPORT, ServeProcess, wait_until, write_report
+from .serving import ENV, REPORT, WAIT, ServeProcess, wait_until, write_report
 
 SECRET = "TOP-SECRET-OUTSIDE"
 
@@ -383,3 +385,63 @@ def _get(port: int, target: str) -> bytes:
         while chunk := sock.recv(65536):
             data += chunk
     return data
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="stops serve with SIGINT")
+def test_a_second_serve_on_the_same_port_is_exit_2(repo: Path) -> None:
+    """While one serve listens on ``--port N``, another on N says so and exits 2."""
+    with ServeProcess(repo) as first:
+        port = first.started().rsplit(":", 1)[1].strip("/")
+        second = subprocess.run(
+            [sys.executable, "-m", "generator", "serve", "--port", port],
+            cwd=repo,
+            env=ENV,
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+        )
+        assert first.stop() == 130
+    assert second.returncode == 2
+    assert f"端口 {port} 已被占用" in second.stderr and "Traceback" not in second.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends SIGTERM")
+def test_sigterm_stops_serve_with_143(repo: Path) -> None:
+    """SIGTERM (a service manager stopping it) ends serve cleanly too: 128 + 15."""
+    with ServeProcess(repo) as serve:
+        serve.started()
+        serve.proc.send_signal(signal.SIGTERM)
+        assert serve.proc.wait(timeout=WAIT) == 143
+    assert "Traceback" not in serve.text() and "预览已停止" in serve.text()
+
+
+def test_nothing_to_preview_is_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No path and no reports folder: exit 2 at once, as for build."""
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    code, err = run_cli(capsys, "serve", "--port", "0")
+    assert code == 2 and "没有找到报告目录" in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="sends itself SIGINT")
+def test_open_shows_the_url_and_ctrl_c_in_process_is_130(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--open`` opens the preview's URL; Ctrl-C then returns 130 with every thread gone."""
+    (repo / "nianbao.toml").write_text("jobs = 1\n", encoding="utf-8")
+    opened: list[str] = []
+
+    def fake_open(url: str) -> bool:
+        opened.append(url)
+        os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C once it is open
+        return True
+
+    monkeypatch.setattr("webbrowser.open", fake_open)
+    before = set(threading.enumerate())
+    code, err = run_cli(capsys, "serve", "--port", "0", "--open")
+    assert code == 130
+    assert len(opened) == 1 and re.fullmatch(r"http://127\.0\.0\.1:\d+/", opened[0])
+    assert f"正在预览：{opened[0]}" in err and "预览已停止" in err
+    wait_until(lambda: set(threading.enumerate()) <= before, "serve's threads to end", 10)

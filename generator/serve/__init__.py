@@ -36,10 +36,12 @@ def serve(paths: Sequence[str], *, output: str | None, port: int | None, open_br
             if moved:
                 print(f"nianbao: {moved}", file=sys.stderr)
             config = preview.config
-            preview.rebuild(jobs=config.jobs or os.cpu_count() or 1)  # no thread runs yet
+            preview.rebuild(jobs=config.jobs or os.cpu_count() or 1, fatal=True)  # no thread yet
             if stopped.event.is_set():
                 return _stopped(stopped.signum)
-            thread = threading.Thread(target=server.serve_forever, name="nianbao-serve")
+            thread = threading.Thread(
+                target=server.serve_forever, args=(0.1,), name="nianbao-serve"
+            )
             thread.start()
             announced = False
             for _changed in preview.changes():

@@ -71,21 +71,28 @@ class Preview:
 
     # ------------------------------------------------------------------ building
 
-    def rebuild(self, jobs: int = 1) -> Summary | None:
-        """Build what changed and publish the new state if anything changed (pages reload);
-        None when the settings are broken."""
+    def rebuild(self, jobs: int = 1, *, fatal: bool = False) -> Summary | None:
+        """Build what changed and publish the new state if anything changed (pages reload).
+
+        None when the settings or the plan are broken: the problem is then shown on every
+        page, or raised with ``fatal`` (the first build: nothing to preview yet).
+        """
         try:
             config = self._reload()
             targets = self.targets(config)
-        except UsageError as exc:
+            keys = {t.source: read_previous(t.source) for t in targets}
+            options = RenderOptions(
+                templates=config.templates, reference_docx=config.reference_docx
+            )
+            summary = build(targets, self.outdir, options, jobs=jobs, stop=self.stop)
+        except NianbaoError as exc:  # settings, planning, the lock: shown until fixed
+            if fatal:
+                raise
             print(f"nianbao: {exc}", file=sys.stderr)
             if str(exc) != self.site.snapshot.problem:
                 self.site.publish(tuple(self._entries.values()), problem=str(exc))
             return None
         self.config = config
-        keys = {t.source: read_previous(t.source) for t in targets}
-        options = RenderOptions(templates=config.templates, reference_docx=config.reference_docx)
-        summary = build(targets, self.outdir, options, jobs=jobs, stop=self.stop)
         results = {r.target.source: r for r in summary.results}
         entries: dict[Path, Entry] = {}
         for t in targets:

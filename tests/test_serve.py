@@ -480,3 +480,30 @@ def test_served_pages_are_valid_html5(
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_links_work_for_folder_names_with_url_characters(repo: Path) -> None:
+    """A folder named ``a#b %c`` is linked percent-encoded, and the link finds the page."""
+    write_report(repo, 5, agency="a#b %c")
+    preview = Preview([], None, threading.Event())
+    preview.rebuild()
+    server, _ = bind(preview.site, 0)
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    try:
+        html = page(server, "/")
+        assert 'href="/a%23b%20%25c/2022.html"' in html
+        assert "5" in page(server, "/a%23b%20%25c/2022.html")
+    finally:
+        server.stop()
+        thread.join()
+
+
+def test_unprintable_characters_are_shown_escaped(
+    repo: Path, preview: Preview, server: PreviewServer
+) -> None:
+    """A bidi override in a value cannot reorder the diagnostics page: it is shown as \\u202e."""
+    write_report(repo, '"12\u202e34"', agency="broken")
+    preview.rebuild()
+    html = page(server, "/broken/2022.html")
+    assert "\u202e" not in html and "\\u202e" in html

@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup
 
-from ..errors import label_path
+from ..errors import label_path, printable
 from .site import Entry, Snapshot, url_of
 
 __all__ = ["EVENTS", "diagnostics_page", "index_page", "inject", "not_found_page"]
@@ -127,9 +128,18 @@ def _env() -> jinja2.Environment:
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_shown,
     )
     env.globals["label_path"] = label_path
     return env
+
+
+def _shown(value: Any) -> Any:
+    """Text as shown: controls and bidi overrides from a file name or a value are escaped
+    (as on the terminal) so they cannot reorder or hide what the page says."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return printable(value)
+    return value
 
 
 def _render(template: str, **context: Any) -> bytes:
@@ -165,16 +175,21 @@ def _row(entry: Entry, snap: Snapshot) -> dict[str, Any]:
                 path = html.with_suffix(".pdf")  # converted by the user (LibreOffice, make)
             url = url_of(path, snap.outdir) if path is not None and path.is_file() else None
             if url is not None:
-                downloads.append((name, url))
+                downloads.append((name, quote(url)))
     return {
         "agency": entry.agency,
         "year": entry.year,
         "status": status,
         "label": label,
         "name": entry.target.name,
-        "href": entry.url(snap.outdir, "html"),
+        "href": _quoted(entry.url(snap.outdir, "html")),
         "downloads": downloads,
     }
+
+
+def _quoted(url: str | None) -> str | None:
+    """A URL path as a link: ``#``, ``?``, ``%`` and spaces in folder names stay names."""
+    return None if url is None else quote(url)
 
 
 def index_page(snap: Snapshot) -> bytes:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..build import BuildResult, Summary, Target, build, plan
 from ..config import Config, load_config
-from ..errors import NianbaoError, UsageError
+from ..errors import NianbaoError, UsageError, printable
 from ..render import FORMATS, RenderOptions
 from ..source import loads
 from ..stamps import TEMPLATE_SUFFIXES, read_previous
@@ -80,6 +80,10 @@ class Preview:
         try:
             config = self._reload()
             targets = self.targets(config)
+            if config.reference_docx is not None:
+                from ..cli import _check_reference
+
+                _check_reference(config.reference_docx)  # as build does: once per build
             keys = {t.source: read_previous(t.source) for t in targets}
             options = RenderOptions(
                 templates=config.templates, reference_docx=config.reference_docx
@@ -88,7 +92,7 @@ class Preview:
         except NianbaoError as exc:  # settings, planning, the lock: shown until fixed
             if fatal:
                 raise
-            print(f"nianbao: {exc}", file=sys.stderr)
+            print(printable(f"nianbao: {exc}"), file=sys.stderr)
             if str(exc) != self.site.snapshot.problem:
                 self.site.publish(tuple(self._entries.values()), problem=str(exc))
             return None
@@ -235,9 +239,9 @@ def _tell(summary: Summary) -> None:
         for d in result.diagnostics:
             print(d.format(), file=sys.stderr)
         if result.crash:
-            print(f"{result.target.name}: {result.crash}", file=sys.stderr)
+            print(printable(f"{result.target.name}: {result.crash}"), file=sys.stderr)
         state = "有错误，页面上列出了全部问题" if result.failed else "已更新"
-        print(f"{result.target.name}: {state}", file=sys.stderr)
+        print(printable(f"{result.target.name}: {state}"), file=sys.stderr)
     if changed:
         failed = sum(r.failed for r in changed)
         print(

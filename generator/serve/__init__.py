@@ -13,6 +13,7 @@ build and the watcher look at; then the server is stopped and every thread joine
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import threading
@@ -40,15 +41,16 @@ def serve(paths: Sequence[str], *, output: str | None, port: int | None, open_br
             if stopped.event.is_set():
                 return _stopped(stopped.signum)
             thread = threading.Thread(
-                target=server.serve_forever, args=(0.1,), name="nianbao-serve"
+                target=server.serve_forever, args=(0.1,), name="nianbao-serve", daemon=True
             )
             thread.start()
             announced = False
-            for _changed in preview.changes():
-                preview.rebuild(jobs=1)  # in-process: no fork beside the server's threads
-                if not announced:  # watching now: no edit from here on is missed
-                    _announce(f"http://{HOST}:{server.server_port}/", open_browser)
-                    announced = True
+            with contextlib.closing(preview.changes()) as changes:
+                for _changed in changes:
+                    preview.rebuild(jobs=1)  # in-process: no fork beside the server's threads
+                    if not announced:  # watching now: no edit from here on is missed
+                        _announce(f"http://{HOST}:{server.server_port}/", open_browser)
+                        announced = True
         finally:
             if thread is not None:
                 server.stop()

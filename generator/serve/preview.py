@@ -9,11 +9,12 @@ they are shown on every page until fixed.  Only the first load is fatal (exit 2)
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import sys
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from pathlib import Path
 
 from ..build import BuildResult, Summary, Target, build, plan
@@ -168,7 +169,7 @@ class Preview:
                 return True
         return path.suffix == ".yaml"
 
-    def changes(self) -> Iterator[set[Path]]:
+    def changes(self) -> Generator[set[Path], None, None]:
         """Batches of relevant changes (watchfiles groups what one save does) until stopped.
 
         The first batch of each watch, possibly empty, comes once the watcher is live: a
@@ -191,13 +192,14 @@ class Preview:
                 rust_timeout=_LIVE_MS,
                 yield_on_timeout=True,
             )
-            live = False
-            for batch in batches:
-                if batch or not live:  # the first yield: watching now, catch up on edits
-                    yield {Path(p) for _change, p in batch}
-                live = True
-                if self.roots() != roots:
-                    break
+            with contextlib.closing(batches):  # the native watcher ends with the generator
+                live = False
+                for batch in batches:
+                    if batch or not live:  # the first yield: watching now, catch up on edits
+                        yield {Path(p) for _change, p in batch}
+                    live = True
+                    if self.roots() != roots:
+                        break
 
 
 def _literal_root(pattern: str) -> Path:

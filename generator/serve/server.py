@@ -182,7 +182,9 @@ class PreviewServer(ThreadingHTTPServer):
 
     # On Windows SO_REUSEADDR would let a second server take a port that is in use.
     allow_reuse_address = sys.platform != "win32"
-    daemon_threads = False
+    # Request threads are joined by server_close() (block_on_close), and daemonic so that
+    # an interpreter leaving early (a second Ctrl-C) is never held up by an open stream.
+    daemon_threads = True
     block_on_close = True
 
     def __init__(self, port: int, site: Site) -> None:

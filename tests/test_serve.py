@@ -347,6 +347,17 @@ def test_what_counts_as_a_change(repo: Path, preview: Preview) -> None:
     assert preview.roots() == [repo.resolve() / "reports"]
 
 
+def test_templates_and_the_reference_docx_count_as_changes(repo: Path) -> None:
+    """With ``templates`` set, its template files count (not other files there)."""
+    (repo / "tpl" / "html").mkdir(parents=True)
+    (repo / "nianbao.toml").write_text('templates = "tpl"\n', encoding="utf-8")
+    preview = Preview([], None, threading.Event())
+    assert preview.relevant(repo / "tpl" / "html" / "style.css")
+    assert preview.relevant(repo / "tpl" / "html" / "report.html.j2")
+    assert not preview.relevant(repo / "tpl" / "notes.txt")
+    assert preview.roots() == [repo.resolve()]  # the config's folder holds the rest
+
+
 # ------------------------------------------------------------------ as a user runs it
 
 
@@ -433,7 +444,7 @@ def test_open_shows_the_url_and_ctrl_c_in_process_is_130(
     (repo / "nianbao.toml").write_text("jobs = 1\n", encoding="utf-8")
     opened: list[str] = []
 
-    def fake_open(url: str) -> bool:
+    def fake_open(url: str) -> bool:  # webbrowser.open
         opened.append(url)
         os.kill(os.getpid(), signal.SIGINT)  # the user presses Ctrl-C once it is open
         return True

@@ -63,7 +63,17 @@ def serve(paths: Sequence[str], *, output: str | None, port: int | None, open_br
 def _announce(url: str, open_browser: bool) -> None:
     print(f"正在预览：{url}（修改后自动刷新；Ctrl-C 结束）", file=sys.stderr)
     if open_browser:
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+        threading.Thread(target=_open, args=(url,), daemon=True).start()
+
+
+def _open(url: str) -> None:
+    """Open the browser (in a thread: some browsers block until closed); say so if none."""
+    try:
+        opened = webbrowser.open(url)
+    except Exception:  # noqa: BLE001 - whatever the platform's launcher does, serving goes on
+        opened = False
+    if not opened:
+        print(f"nianbao: 无法自动打开浏览器，请手动打开 {url}", file=sys.stderr)
 
 
 def _stopped(signum: int | None) -> int:

@@ -94,7 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     sv = sub.add_parser("serve", help="本地预览：生成后监视改动，浏览器自动刷新")
     sv.add_argument("paths", nargs="*", metavar="PATH", help="YAML 文件、目录或通配符")
     sv.add_argument("-o", "--output", metavar="DIR", help="输出目录（默认见配置，通常为 build）")
-    sv.add_argument("--port", type=int, metavar="N", help="端口（默认 8000，被占用时顺延）")
+    sv.add_argument(
+        "--port", type=int, metavar="N", help="端口（默认 8000，被占用时顺延；0：任一空闲端口）"
+    )
     sv.add_argument("--open", action="store_true", help="在浏览器中打开预览")
 
     s = sub.add_parser("schema", help="输出报告 YAML 的 JSON Schema")

@@ -347,7 +347,24 @@ def test_what_counts_as_a_change(repo: Path, preview: Preview) -> None:
     assert preview.roots() == [repo.resolve() / "reports"]
 
 
-def test_templates_and_the_reference_docx_count_as_changes(repo: Path) -> None:
+def test_the_watcher_reports_a_saved_report_and_not_the_builds_writes(
+    repo: Path, preview: Preview
+) -> None:
+    """Once live (its first, empty batch), the watcher yields the saved YAML; files the
+    build writes in the output folder are not in the batch."""
+    changes = preview.changes()
+    try:
+        assert next(changes) == set()  # live: what is saved from now on is seen
+        (repo / "build" / "test-agency" / "2022.html").write_text("x", encoding="utf-8")
+        path = write_report(repo, 99)
+        batch = next(changes)
+    finally:
+        preview.stop.set()
+        changes.close()
+    assert {p.resolve() for p in batch} == {path.resolve()}
+
+
+def test_template_files_count_as_changes(repo: Path) -> None:
     """With ``templates`` set, its template files count (not other files there)."""
     (repo / "tpl" / "html").mkdir(parents=True)
     (repo / "nianbao.toml").write_text('templates = "tpl"\n', encoding="utf-8")

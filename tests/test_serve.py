@@ -535,3 +535,24 @@ def test_unprintable_characters_are_shown_escaped(
     preview.rebuild()
     html = page(server, "/broken/2022.html")
     assert "\u202e" not in html and "\\u202e" in html
+
+
+def test_acknowledged_warnings_do_not_count(repo: Path, preview: Preview) -> None:
+    """A warning accepted in ``acknowledged:`` leaves the report 通过; open ones show their
+    fingerprint, which is what an acknowledgement names."""
+    from generator.serve.pages import inject
+    from generator.validate import check_file
+
+    path = repo / "reports" / "test-agency" / "2022.yaml"
+    text = REPORT.format(licensing=1).replace("信息发布还不够及时，下一步将加强培训。", "无")
+    path.write_text(text, encoding="utf-8")
+    preview.rebuild()
+    (entry,) = (e for e in preview.site.snapshot.entries if e.target.source == path)
+    fingerprint = entry.warnings[0].fingerprint
+    assert f"[fp:{fingerprint}]" in inject(b"<body></body>", preview.site.snapshot, entry).decode()
+    ack = f"acknowledged:\n  - finding: {fingerprint}\n    reason: 本年确无问题\n"
+    path.write_text(text + ack, encoding="utf-8")
+    assert not check_file(path).warnings
+    preview.rebuild()
+    (entry,) = (e for e in preview.site.snapshot.entries if e.target.source == path)
+    assert entry.status == "ok"

@@ -16,7 +16,7 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from ..errors import label_path, printable
+from ..errors import Diagnostic, label_path, printable
 from .site import Entry, Snapshot, url_of
 
 __all__ = ["EVENTS", "diagnostics_page", "index_page", "inject", "not_found_page"]
@@ -82,14 +82,19 @@ _DIAGNOSTICS = """{% extends "base" %}{% block body %}
 _DIAGNOSTIC = """{% macro diagnostic(d) %}<li class="diagnostic {{ d.severity }}" \
 data-code="{{ d.code }}">
 <div><code class="location">{{ d.location }}</code>
-<strong>{{ "错误" if d.severity == "error" else "警告" }}[{{ d.code }}]</strong>
+<strong>{{ severity(d) }}[{{ d.code }}]</strong>
 {% if d.labels %}<span class="labels">{{ label_path(d.labels) }}</span>：{% endif %}\
-<span class="message">{{ d.message }}</span></div>
-{% if d.expected is not none or d.found is not none or d.related or d.hint %}<dl>
+<span class="message">{{ d.message }}</span>\
+{% if d.severity == "warning" %} <code class="fingerprint">[fp:{{ d.fingerprint }}]</code>\
+{% endif %}</div>
+{% if d.expected is not none or d.found is not none or d.related or d.hint \
+or d.acknowledged is not none %}<dl>
 {% if d.expected is not none %}<dt>应为</dt><dd class="expected">{{ d.expected }}</dd>{% endif %}
 {% if d.found is not none %}<dt>实为</dt><dd class="found">{{ d.found }}</dd>{% endif %}
 {% for loc, what in d.related %}<dt><code>{{ loc }}</code></dt><dd>{{ what }}</dd>{% endfor %}
 {% if d.hint %}<dt>提示</dt><dd class="hint">{{ d.hint }}</dd>{% endif %}
+{% if d.acknowledged is not none %}<dt>已确认</dt><dd class="acknowledged">{{ d.acknowledged }}\
+</dd>{% endif %}
 </dl>{% endif %}
 </li>
 {% endmacro %}"""
@@ -131,7 +136,14 @@ def _env() -> jinja2.Environment:
         finalize=_shown,
     )
     env.globals["label_path"] = label_path
+    env.globals["severity"] = _severity
     return env
+
+
+def _severity(d: Diagnostic) -> str:
+    if d.severity == "error":
+        return "错误"
+    return "警告" if d.acknowledged is None else "警告（已确认）"
 
 
 def _shown(value: Any) -> Any:

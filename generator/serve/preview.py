@@ -23,7 +23,7 @@ from ..errors import NianbaoError, UsageError, printable
 from ..render import FORMATS, RenderOptions
 from ..source import loads
 from ..stamps import TEMPLATE_SUFFIXES, read_previous
-from ..validate import check_file, previous_path
+from ..validate import check_file, previous_path, unpublishable
 from .site import Entry, Site
 
 __all__ = ["Preview"]
@@ -126,7 +126,9 @@ class Preview:
             if old is not None and old.key == key and old.target == target:
                 return old
             outcome = check_file(target.source, target.name)
-            diagnostics, failed, crash = outcome.diagnostics, not outcome.ok, None
+            blocker = unpublishable(outcome)  # as build decides, though it was not asked
+            diagnostics = [*outcome.diagnostics, *([blocker] if blocker else [])]
+            failed, crash = not outcome.ok or blocker is not None, None
         else:
             diagnostics, failed, crash = result.diagnostics, result.failed, result.crash
         agency, year = _meta(target, data)

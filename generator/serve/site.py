@@ -49,7 +49,8 @@ class Entry:
 
     @property
     def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
+        """The open warnings: those accepted in the report's ``acknowledged:`` do not count."""
+        return [d for d in self.diagnostics if d.severity == "warning" and d.acknowledged is None]
 
     def url(self, outdir: Path, suffix: str) -> str | None:
         """The URL path of the output of kind ``suffix`` (below ``outdir``), if it is built."""

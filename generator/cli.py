@@ -91,6 +91,14 @@ def _parser() -> argparse.ArgumentParser:
     n.add_argument("path", metavar="PATH", help="新文件，如 reports/某局/2025.yaml")
     n.add_argument("--agency", help="机关全称（没有上年报告时使用）")
 
+    sv = sub.add_parser("serve", help="本地预览：生成后监视改动，浏览器自动刷新")
+    sv.add_argument("paths", nargs="*", metavar="PATH", help="YAML 文件、目录或通配符")
+    sv.add_argument("-o", "--output", metavar="DIR", help="输出目录（默认见配置，通常为 build）")
+    sv.add_argument(
+        "--port", type=int, metavar="N", help="端口（默认 8000，被占用时顺延；0：任一空闲端口）"
+    )
+    sv.add_argument("--open", action="store_true", help="在浏览器中打开预览")
+
     s = sub.add_parser("schema", help="输出报告 YAML 的 JSON Schema")
     s.add_argument("-o", "--output", metavar="FILE", help="写入文件而不是标准输出")
     return parser
@@ -112,6 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "deps": _deps,
             "new": _new,
             "schema": _schema,
+            "serve": _serve,
         }[args.command]
         return handler(args)
     except SystemExit as exc:
@@ -579,6 +588,12 @@ def _check_reference(path: Path) -> None:
             f"（{shown}）已删除，生成的文件不会链接外部模板、图片或对象",
             file=sys.stderr,
         )
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(args.paths, output=args.output, port=args.port, open_browser=args.open)
 
 
 def _schema(args: argparse.Namespace) -> int:

@@ -44,12 +44,12 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _href(file: str, outdir: Path) -> str:
-    """A link from the page to a report file, relative, with ``/`` (the page is moved with it)."""
+def _href(path: Path, outdir: Path) -> str:
+    """A link from the page to a report file: relative, with ``/``, so the two can move together."""
     try:
-        return Path(os.path.relpath(Path(file).absolute(), outdir.absolute())).as_posix()
+        return Path(os.path.relpath(path.absolute(), outdir.absolute())).as_posix()
     except ValueError:  # another drive on Windows
-        return Path(file).absolute().as_uri()
+        return path.absolute().as_uri()
 
 
 def context(summary: Summary, outdir: Path) -> dict[str, Any]:
@@ -63,13 +63,14 @@ def context(summary: Summary, outdir: Path) -> dict[str, Any]:
     sparks: dict[str, dict[str, Any]] = {}
     for s in summary.agency_trends:
         sparks.setdefault(s.subject, {})[s.metric.key] = (s, spark(s, years))
+    real = {e.name: e.path for e in summary.tree.entries.values()}
     files = {f.file for f in summary.findings} | {s.file for s in summary.coverage.rows if s.file}
     return {
         "summary": summary,
         "metrics": METRICS,
         "group_charts": group_charts,
         "sparks": sparks,
-        "links": {f: _href(f, outdir) for f in sorted(files)},
+        "links": {f: _href(real.get(f, Path(f)), outdir) for f in sorted(files)},
         "copy_threshold": COPY_THRESHOLD,
     }
 

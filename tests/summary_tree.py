@@ -113,6 +113,7 @@ def _report(
             },
             "licensing": rng.randint(0, 300),
             "penalties": rng.randint(0, 80),
+            "fees": rng.randint(0, 999) / 100,
         },
         "applications": _applications(rng, carried, boost),
         "review_litigation": {

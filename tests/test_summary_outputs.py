@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -92,6 +93,10 @@ def test_a_changed_report_or_setting_runs_again(made: gen.Tree, tmp_path: Path) 
     assert not run(root, "reports", outdir, year=gen.YEAR - 1).up_to_date
 
 
+def _number(value: int | Decimal) -> int | float:
+    return float(value) if isinstance(value, Decimal) else value
+
+
 def _sheet(book: openpyxl.Workbook, start: str) -> openpyxl.worksheet.worksheet.Worksheet:
     (name,) = [n for n in book.sheetnames if n.startswith(start)]
     return book[name]
@@ -102,7 +107,7 @@ def test_the_workbook_has_a_sheet_per_table(out: Path) -> None:
     names = book.sheetnames
     assert names[:3] == ["报送情况", "问题清单", "问题矩阵"]
     assert "各机关数据" in names and "趋势" in names
-    assert [n for n in names if n.startswith("汇总")] == ["汇总 north_", "汇总 示范片区"]
+    assert [n for n in names if n.startswith("汇总")] == ["汇总 north", "汇总 示范片区"]
 
 
 def test_the_workbook_draws_the_sum_with_the_official_merges(out: Path, summary: Summary) -> None:
@@ -125,7 +130,7 @@ def test_the_workbook_draws_the_sum_with_the_official_merges(out: Path, summary:
                     first = ws.cell(r, c).coordinate
                     last = ws.cell(r + cell.rowspan - 1, c + cell.colspan - 1).coordinate
                     assert f"{first}:{last}" in merged, (cell.text, first, last)
-                expected = report.values[cell.path] if cell.path else cell.text
+                expected = _number(report.values[cell.path]) if cell.path else cell.text
                 assert ws.cell(r, c).value == expected, (cell.text, r, c)
     t3 = report.format.tables["applications"]
     head = t3.columns[0]
@@ -145,7 +150,7 @@ def test_the_workbook_has_one_row_per_agency_with_every_figure(out: Path, summar
             assert by_agency[entry.agency][2] == "校验未通过"
             continue
         figures = list(by_agency[entry.agency][4:])
-        assert figures == [entry.report.values[p] for p in fmt.cells], entry.agency
+        assert figures == [_number(entry.report.values[p]) for p in fmt.cells], entry.agency
 
 
 def test_the_workbook_properties_are_fixed(out: Path) -> None:
@@ -255,3 +260,84 @@ def test_help_does_not_import_openpyxl() -> None:
         check=True,
     )
     assert done.stdout.strip().endswith("False")
+
+
+def test_the_build_time_setting_dates_the_workbook(
+    made: gen.Tree, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SOURCE_DATE_EPOCH dates the workbook; the same epoch gives the same bytes."""
+    root = tmp_path / "reports"
+    shutil.copytree(made.root / "north", root / "north")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    run(root, "reports", tmp_path / "a")
+    run(root, "reports", tmp_path / "b")
+    data = (tmp_path / "a" / "summary.xlsx").read_bytes()
+    assert data == (tmp_path / "b" / "summary.xlsx").read_bytes()
+    book = openpyxl.load_workbook(tmp_path / "a" / "summary.xlsx")
+    assert book.properties.modified is not None and book.properties.modified.year == 2023
+
+
+def test_a_tree_without_reports_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "reports" / "a").mkdir(parents=True)
+    (tmp_path / "reports" / "a" / "notes.yaml").write_text("x: 1\n", "utf-8")
+    code, err = run_cli(capsys, "summary", str(tmp_path / "reports"), "-o", str(tmp_path / "o"))
+    assert code == 2 and "没有找到任何" in err
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="symbolic links need privileges on Windows")
+def test_a_linked_report_is_not_read(made: gen.Tree, tmp_path: Path) -> None:
+    """reports/x/2023.yaml -> a file outside the tree is skipped, not summed."""
+    root = tmp_path / "reports"
+    shutil.copytree(made.root / "north", root / "north")
+    outside = tmp_path / "outside.yaml"
+    outside.write_bytes((made.root / "east" / "a01" / "2023.yaml").read_bytes())
+    (root / "north" / "x").mkdir()
+    (root / "north" / "x" / "2023.yaml").symlink_to(outside)
+    run(root, "reports", tmp_path / "o")
+    doc = json.loads((tmp_path / "o" / "summary.json").read_text("utf-8"))
+    assert doc["skipped"] == ["reports/north/x/2023.yaml"]
+    assert all(a["agency"] != "north/x" for a in doc["coverage"]["agencies"])
+
+
+@pytest.mark.office
+def test_libreoffice_opens_the_workbook_and_keeps_every_merge(out: Path, tmp_path: Path) -> None:
+    """LibreOffice Calc reads the workbook, and saving it again keeps every sheet and merge."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) not installed")
+    shutil.copy(out / "summary.xlsx", tmp_path / "summary.xlsx")
+
+    def convert(to: str, folder: Path) -> Path:
+        subprocess.run(
+            [
+                soffice,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+                "--convert-to",
+                to,
+                "--outdir",
+                str(folder),
+                str(tmp_path / "summary.xlsx"),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        found = sorted(folder.glob("summary.*"))
+        if not found:
+            pytest.skip("LibreOffice has no Calc here (apt install libreoffice-calc-nogui)")
+        return found[0]
+
+    text = convert("csv:Text - txt - csv (StarCalc):44,34,76,1", tmp_path / "csv").read_text(
+        "utf-8"
+    )
+    assert gen.LATE in text and gen.MISSING in text
+    ours = openpyxl.load_workbook(out / "summary.xlsx")
+    theirs = openpyxl.load_workbook(convert("xlsx", tmp_path / "xlsx"))
+    assert theirs.sheetnames == ours.sheetnames
+    for name in ours.sheetnames:
+        merged = {str(r) for r in ours[name].merged_cells.ranges}
+        assert {str(r) for r in theirs[name].merged_cells.ranges} == merged, name

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import UsageError
 from ..output import read_regular, write_atomic
 from ..render import build_time
 from ..resources import templates_dir
@@ -43,7 +44,11 @@ def _inputs(root: Path) -> list[Path]:
     found: list[Path] = []
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs.sort()
-        found.extend(Path(folder) / f for f in sorted(files) if f.endswith(".yaml"))
+        found.extend(
+            Path(folder) / f
+            for f in sorted(files)
+            if f.endswith(".yaml") and not os.path.islink(Path(folder) / f)
+        )
     return found
 
 
@@ -133,6 +138,8 @@ def run(
     if not force and (done := _unchanged(outdir, stamp)) is not None:
         return done
     tree = collect(root, shown)
+    if not tree.entries:
+        raise UsageError(f"{shown}: 没有找到任何“机关目录/年份.yaml”形式的报告")
     title = f"{Path(shown).as_posix()} 年度报告审阅"
     summary = summarize(tree, year, roster, declared, title=title)
     files = {

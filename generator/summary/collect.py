@@ -4,8 +4,8 @@ A reports tree is ``<folder>/<agency>/<year>.yaml``, where ``<agency>`` may itse
 in folders (``county-a/lanxi-sfj/2023.yaml``): those folders are groups whose figures
 the summary adds up.  The agency's id is its folder path below the root, written with
 ``/`` on every platform, so it is what a roster in ``nianbao.toml`` names.  Files
-not named ``<year>.yaml`` are not reports and are skipped; no symbolic link to a
-folder is followed, so a tree cannot make the summary read outside it.
+not named ``<year>.yaml`` are not reports and are skipped; no symbolic link (to a
+folder or a file) is followed, so a tree cannot make the summary read outside it.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class Tree:
     root: Path
     entries: Mapping[tuple[str, int], Entry]
     skipped: tuple[str, ...] = field(default=())
-    """Files ending in .yaml that are not named like a year, shown as found."""
+    """Files ending in .yaml that are not reports (not named like a year, or links), as shown."""
 
     @property
     def agencies(self) -> tuple[str, ...]:
@@ -104,7 +104,9 @@ def _report_files(root: Path) -> Iterator[tuple[str, int, Path]]:
                 continue
             stem = name[: -len(".yaml")]
             rel = here.relative_to(root).as_posix()
-            if stem.isdigit() and len(stem) == 4 and rel != ".":
+            if os.path.islink(here / name):  # it could point anywhere: not read
+                yield "", 0, here / name
+            elif stem.isdigit() and len(stem) == 4 and rel != ".":
                 yield rel, int(stem), here / name
             else:
                 yield "", 0, here / name

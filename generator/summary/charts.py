@@ -29,16 +29,26 @@ def show(value: float | None, kind: str) -> str:
     return f"{value:.0f}" if kind == "count" else f"{value * 100:.1f}%"
 
 
+def _segments(marks: Sequence[tuple[int, float, float]]) -> tuple[str, ...]:
+    """SVG polyline points of each run of consecutive years: a missing year breaks the line."""
+    runs: list[list[tuple[float, float]]] = []
+    last = None
+    for i, x, y in marks:
+        if last is None or i != last + 1:
+            runs.append([])
+        runs[-1].append((x, y))
+        last = i
+    return tuple(" ".join(f"{x:.1f},{y:.1f}" for x, y in run) for run in runs if len(run) > 1)
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     label: str
     points: tuple[tuple[float, float, str, bool], ...]
     """(x, y, value as text, is a jump) of each year with a value."""
     style: int
-
-    @property
-    def path(self) -> str:
-        return " ".join(f"{x:.1f},{y:.1f}" for x, y, _, _ in self.points)
+    paths: tuple[str, ...] = ()
+    """One polyline per run of consecutive years."""
 
     @property
     def dash(self) -> str:
@@ -90,12 +100,10 @@ def line_chart(chart_id: str, title: str, years: Sequence[int], lines: Sequence[
     drawn: list[Line] = []
     words: list[str] = []
     for n, s in enumerate(lines):
-        points = tuple(
-            (x(i), y(v), show(v, kind), year in s.jumps)
-            for i, year in enumerate(years)
-            if (v := s.value(year)) is not None
-        )
-        drawn.append(Line(s.label, points, n))
+        have = [(i, year, v) for i, year in enumerate(years) if (v := s.value(year)) is not None]
+        points = tuple((x(i), y(v), show(v, kind), year in s.jumps) for i, year, v in have)
+        paths = _segments([(i, x(i), y(v)) for i, _, v in have])
+        drawn.append(Line(s.label, points, n, paths))
         said = "，".join(f"{year}年 {show(s.value(year), kind)}" for year in years)
         jumps = f"（{'、'.join(str(j) for j in s.jumps)}年变化较大）" if s.jumps else ""
         words.append(f"{s.label}：{said}{jumps}")
@@ -116,7 +124,7 @@ def line_chart(chart_id: str, title: str, years: Sequence[int], lines: Sequence[
 class Spark:
     """A small line of one series, for a table cell."""
 
-    points: str
+    paths: tuple[str, ...]
     marks: tuple[tuple[float, float, bool], ...]
     desc: str
     width: int = 96
@@ -130,6 +138,7 @@ def spark(s: Series, years: Sequence[int]) -> Spark:
     width, height, pad = 96, 24, 3
     span = max(len(years) - 1, 1)
     marks = []
+    runs = []
     for i, year in enumerate(years):
         v = s.value(year)
         if v is None:
@@ -137,9 +146,10 @@ def spark(s: Series, years: Sequence[int]) -> Spark:
         px = pad + (width - 2 * pad) * (i / span if len(years) > 1 else 0.5)
         py = height - pad - (height - 2 * pad) * (v / high)
         marks.append((px, py, year in s.jumps))
+        runs.append((i, px, py))
     desc = "，".join(f"{y}年 {show(s.value(y), kind)}" for y in years if s.value(y) is not None)
     return Spark(
-        " ".join(f"{px:.1f},{py:.1f}" for px, py, _ in marks),
+        _segments(runs),
         tuple(marks),
         f"{s.label} {s.metric.name}：{desc or '无数据'}",
     )

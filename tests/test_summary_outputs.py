@@ -341,3 +341,38 @@ def test_libreoffice_opens_the_workbook_and_keeps_every_merge(out: Path, tmp_pat
     for name in ours.sheetnames:
         merged = {str(r) for r in ours[name].merged_cells.ranges}
         assert {str(r) for r in theirs[name].merged_cells.ranges} == merged, name
+
+
+@pytest.mark.parametrize("year", ["1899", "3000", "9999"])
+def test_a_year_out_of_range_is_a_usage_error(
+    year: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .conftest import EXAMPLES
+
+    code, err = run_cli(capsys, "summary", str(EXAMPLES), "-o", str(tmp_path), "--year", year)
+    assert code == 2 and "年度应在" in err
+
+
+def test_a_year_without_reports_is_summarized_as_empty(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .conftest import EXAMPLES
+
+    code, _ = run_cli(capsys, "summary", str(EXAMPLES), "-o", str(tmp_path), "--year", "1990")
+    assert code == 0
+    doc = json.loads((tmp_path / "summary.json").read_text("utf-8"))
+    assert doc["coverage"]["agencies"] == [] and doc["findings"] == []
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="needs a file system that takes any bytes")
+def test_a_folder_name_that_is_not_utf8_is_refused_before_writing(
+    made: gen.Tree, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "reports"
+    shutil.copytree(made.root / "north", root / "north")
+    bad = os.fsencode(root) + b"/\xff"
+    os.mkdir(bad)
+    shutil.copy(made.root / "north" / "a01" / "2023.yaml", os.fsdecode(bad) + "/2023.yaml")
+    code, err = run_cli(capsys, "summary", str(root), "-o", str(tmp_path / "o"))
+    assert code == 2 and "不是 UTF-8" in err and "\\xff" in err
+    assert not (tmp_path / "o").exists()

@@ -79,7 +79,8 @@ def fingerprint(
     templates = sorted(p for p in (templates_dir() / "summary").rglob("*") if p.is_file())
     templates += sorted(p for p in (templates_dir() / "html").rglob("*") if p.is_file())
     for path in [*templates, *_inputs(root)]:
-        h.update(str(path.relative_to(root if root in path.parents else path.parent)).encode())
+        name = str(path.relative_to(root if root in path.parents else path.parent))
+        h.update(name.encode("utf-8", "surrogateescape"))
         h.update(b"\0" + hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
 
@@ -127,12 +128,14 @@ def run(
     force: bool = False,
 ) -> Written:
     """Summarize the tree at ``root`` into ``outdir``; skipped when nothing changed."""
-    from .collect import collect
+    from .collect import YEARS, collect
     from .compute import summarize
     from .render_data import render_csv, render_json
     from .render_html import render_html
     from .render_xlsx import render_xlsx
 
+    if year is not None and year not in YEARS:
+        raise UsageError(f"--year {year}: 年度应在 {YEARS[0]} 至 {YEARS[-1]} 之间")
     declared = dict(groups or {})
     stamp = fingerprint(root, outdir, year, roster, declared)
     if not force and (done := _unchanged(outdir, stamp)) is not None:

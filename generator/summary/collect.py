@@ -17,10 +17,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ..errors import UsageError
 from ..model import Report
 from ..validate import Outcome, check_file
 
-__all__ = ["Entry", "Tree", "collect"]
+__all__ = ["YEARS", "Entry", "Tree", "collect"]
+
+YEARS = range(1900, 3000)
+"""The years a file name may give: others are not reports (and have no deadline to compute)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +110,7 @@ def _report_files(root: Path) -> Iterator[tuple[str, int, Path]]:
             rel = here.relative_to(root).as_posix()
             if os.path.islink(here / name):  # it could point anywhere: not read
                 yield "", 0, here / name
-            elif stem.isdigit() and len(stem) == 4 and rel != ".":
+            elif stem.isdigit() and int(stem) in YEARS and rel != ".":
                 yield rel, int(stem), here / name
             else:
                 yield "", 0, here / name
@@ -122,6 +126,11 @@ def collect(root: Path, shown: str) -> Tree:
     skipped: list[str] = []
     for agency, year, path in _report_files(root):
         name = (Path(shown) / path.relative_to(root)).as_posix()
+        try:
+            name.encode("utf-8")
+        except UnicodeEncodeError:  # the outputs could not name it
+            shown_name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise UsageError(f"{shown_name}: 路径不是 UTF-8 编码，无法汇总；请重命名") from None
         if not agency:
             skipped.append(name)
             continue

@@ -65,13 +65,14 @@ def _findings(tree: Tree, year: int) -> list[Finding]:
     return out
 
 
-def _totals(tree: Tree, found: Sequence[Group]) -> dict[str, dict[int, Total]]:
+def _totals(tree: Tree, found: Sequence[Group], the_year: int) -> dict[str, dict[int, Total]]:
+    """Every group's 汇总 for every year of the tree and for the summary's year."""
     out: dict[str, dict[int, Total]] = {}
     for group in found:
         per_year: dict[int, Total] = {}
-        for year in tree.years:
-            shown = f"{group.name}汇总/{year}"
-            per_year[year] = group_total(tree, group, year, per_year.get(year - 1), name=shown)
+        for y in sorted({*tree.years, the_year}):
+            shown = f"{group.name}汇总/{y}"
+            per_year[y] = group_total(tree, group, y, per_year.get(y - 1), name=shown)
         out[group.name] = per_year
     return out
 
@@ -87,7 +88,7 @@ def summarize(
     years = tree.years
     the_year = year if year is not None else (years[-1] if years else 0)
     found = groups(tree, declared or {})
-    totals = _totals(tree, found)
+    totals = _totals(tree, found, the_year)
     agency_trends: list[Series] = []
     for agency in tree.agencies:
         figures = {

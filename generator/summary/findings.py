@@ -59,6 +59,10 @@ class Finding:
         }
 
 
+_ACKNOWLEDGED = ("acknowledged", "acknowledgement", "acknowledgment")
+"""The names an acknowledgement may go by on a Diagnostic (a flag, or the note itself)."""
+
+
 def _attribute(diag: Diagnostic, name: str) -> Any:
     """An attribute another version of Diagnostic may have (a value or a method)."""
     value = getattr(diag, name, None)
@@ -86,7 +90,7 @@ def finding(entry: Entry, diag: Diagnostic) -> Finding:
         diag.code,
         where,
         diag.message,
-        bool(_attribute(diag, "acknowledged")),
+        any(bool(_attribute(diag, n)) for n in _ACKNOWLEDGED),
         str(fingerprint) if fingerprint is not None else None,
     )
 

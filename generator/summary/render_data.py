@@ -130,76 +130,42 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return buf.getvalue().encode("utf-8")
 
 
+def _records(records: Sequence[dict[str, Any]], first: str) -> bytes:
+    """A list of JSON records as CSV: one column per key, in the records' order."""
+    return _csv(list(records[0]) if records else [first], [list(r.values()) for r in records])
+
+
+def _figures(summary: Summary) -> bytes:
+    """Every figure of the year's format, one row per valid report in that format."""
+    fmt = summary.format
+    cells = list(fmt.cells.values()) if fmt is not None else []
+    rows = [
+        (e.agency, e.agency_name, *(e.report.values[c.path] for c in cells))
+        for e in summary.entries()
+        if e.report is not None and fmt is not None and e.report.format.id == fmt.id
+    ]
+    return _csv(["agency", "name", *(".".join(c.path) for c in cells)], rows)
+
+
 def render_csv(summary: Summary) -> dict[str, bytes]:
     """File name → bytes: coverage, findings (问题清单), figures, totals, trends."""
     doc = document(summary)
-    out = {
-        "coverage.csv": _csv(
-            list(doc["coverage"]["agencies"][0]) if doc["coverage"]["agencies"] else ["agency"],
-            [list(s.values()) for s in doc["coverage"]["agencies"]],
-        ),
-        "findings.csv": _csv(
-            [
-                "agency",
-                "name",
-                "year",
-                "rule",
-                "severity",
-                "location",
-                "where",
-                "message",
-                "acknowledged",
-            ],
-            [
-                (
-                    f.agency,
-                    f.name,
-                    f.year,
-                    f.code,
-                    f.severity,
-                    f.location,
-                    f.where,
-                    f.message,
-                    f.acknowledged,
-                )
-                for f in summary.findings
-            ],
-        ),
+    totals = [
+        {"group": t["group"], "year": t["year"], **c}
+        for t in doc["totals"]
+        for c in t.get("cells", [])
+    ]
+    trends = [
+        {"subject": t["subject"], "kind": t["kind"], "metric": t["metric"], "year": y, **r,
+         "jump": int(y) in t["jumps"]}
+        for t in doc["trends"]
+        for y, r in t["years"].items()
+        if r is not None
+    ]  # fmt: skip
+    return {
+        "coverage.csv": _records(doc["coverage"]["agencies"], "agency"),
+        "findings.csv": _records(doc["findings"], "agency"),
+        "figures.csv": _figures(summary),
+        "totals.csv": _records(totals, "group"),
+        "trends.csv": _records(trends, "subject"),
     }
-    fmt = summary.format
-    cells = list(fmt.cells.values()) if fmt is not None else []
-    figures = []
-    for entry in summary.entries():
-        report = entry.report
-        if report is not None and fmt is not None and report.format.id == fmt.id:
-            figures.append(
-                (entry.agency, entry.agency_name, *(report.values[c.path] for c in cells))
-            )
-    out["figures.csv"] = _csv(["agency", "name", *(".".join(c.path) for c in cells)], figures)
-    out["totals.csv"] = _csv(
-        ["group", "year", "path", "labels", "value"],
-        [
-            (t["group"], t["year"], c["path"], c["labels"], c["value"])
-            for t in doc["totals"]
-            for c in t.get("cells", [])
-        ],
-    )
-    out["trends.csv"] = _csv(
-        ["subject", "kind", "metric", "year", "value", "sample", "below_minimum", "jump"],
-        [
-            (
-                t["subject"],
-                t["kind"],
-                t["metric"],
-                y,
-                r["value"],
-                r["sample"],
-                r["below_minimum"],
-                int(y) in t["jumps"],
-            )
-            for t in doc["trends"]
-            for y, r in t["years"].items()
-            if r is not None
-        ],
-    )
-    return out

@@ -225,3 +225,23 @@ def test_examples_have_a_complete_2021_sum(tmp_path: Path) -> None:
     s = summarize(collect(EXAMPLES, "examples/reports"), 2021)
     total = _group(s, ALL)
     assert total.complete and total.members == ("shangqiu-gxj", "yunshan-hbj")
+
+
+def test_the_sum_is_checked_against_last_years_sum(
+    summary: Summary, tree: tuple[gen.Tree, Tree], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 汇总 whose 上年结转 is not last year's 汇总's 结转 fails X-CARRY, and only that."""
+    (group,) = [g for g in summary.groups if g.name == "north/"]
+    previous = group_total(tree[1], group, gen.YEAR - 1)
+    real = totals_module.summed
+
+    def shifted(reports: list) -> dict:  # type: ignore[type-arg]
+        values = real(reports)
+        for column in ("business", "total"):  # one application moved from 一 to 二
+            values[("applications", "carried_over", column)] += 1
+            values[("applications", "received", column)] -= 1
+        return values
+
+    monkeypatch.setattr(totals_module, "summed", shifted)
+    total = group_total(tree[1], group, gen.YEAR, previous)
+    assert {d.code for d in total.checks} == {"X-CARRY"}

@@ -112,3 +112,17 @@ def test_the_dashboard_is_valid_html5(page: Path, tmp_path: Path) -> None:
         check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_dashboard_prints(page: Path, tmp_path: Path) -> None:
+    """Print-to-PDF gives A4 pages whose text holds every section and the issue list's rows."""
+    from .support import pdf_text
+
+    pdf = tmp_path / "summary.pdf"
+    chromium(tmp_path, page, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-")
+    text = "".join(pdf_text(pdf).split())
+    for heading in ("报送情况", "问题矩阵", "问题清单", "汇总表", "各机关趋势"):
+        assert heading in text
+    assert f"{gen.INVALID}/{gen.YEAR}.yaml" in text

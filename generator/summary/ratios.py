@@ -21,6 +21,7 @@ The definitions (documented in the README):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -136,14 +137,23 @@ def _matches(pattern: Pattern, path: tuple[str, ...]) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=64)
+def _expand(pattern: Pattern, paths: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    """The cell paths a wildcard pattern names among ``paths`` (one format's cells: cached)."""
+    return tuple(path for path in paths if _matches(pattern, path))
+
+
 def _sum(patterns: tuple[Pattern, ...], values: Mapping[tuple[str, ...], Value]) -> Value | None:
     found = False
     result: Value = 0
     for pattern in patterns:
-        for path, value in values.items():
-            if _matches(pattern, path):
-                found = True
-                result += value
+        if "*" in pattern:
+            paths = _expand(pattern, tuple(values))
+        else:
+            paths = (pattern,) if pattern in values else ()
+        for path in paths:
+            found = True
+            result += values[path]
     return result if found else None
 
 

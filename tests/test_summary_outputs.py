@@ -91,6 +91,7 @@ def test_a_changed_report_or_setting_runs_again(made: gen.Tree, tmp_path: Path) 
     assert not run(root, "reports", outdir, year=gen.YEAR - 1).up_to_date
     (outdir / "summary.html").write_text("edited", "utf-8")
     assert not run(root, "reports", outdir, year=gen.YEAR - 1).up_to_date
+    assert not run(root, "../reports", outdir, year=gen.YEAR - 1).up_to_date  # other names
 
 
 def _number(value: int | Decimal) -> int | float:

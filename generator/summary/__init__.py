@@ -54,6 +54,7 @@ def _inputs(root: Path) -> list[Path]:
 
 def fingerprint(
     root: Path,
+    shown: str,
     outdir: Path,
     year: int | None,
     roster: Sequence[str] | None,
@@ -62,7 +63,7 @@ def fingerprint(
     """Everything the outputs are made from: every report's bytes, the settings, the code.
 
     The reports' path relative to the output folder is part of it, because the
-    dashboard links to them.
+    dashboard links to them, and so is how messages name the tree (``shown``).
     """
     from ..stamps import code_hash
 
@@ -74,6 +75,7 @@ def fingerprint(
         "time": build_time().isoformat(),
         "code": code_hash(),
         "link": os.path.relpath(root.absolute(), outdir.absolute()),
+        "shown": shown,
     }
     h.update(json.dumps(settings, sort_keys=True).encode())
     templates = sorted(p for p in (templates_dir() / "summary").rglob("*") if p.is_file())
@@ -137,7 +139,7 @@ def run(
     if year is not None and year not in YEARS:
         raise UsageError(f"--year {year}: 年度应在 {YEARS[0]} 至 {YEARS[-1]} 之间")
     declared = dict(groups or {})
-    stamp = fingerprint(root, outdir, year, roster, declared)
+    stamp = fingerprint(root, shown, outdir, year, roster, declared)
     if not force and (done := _unchanged(outdir, stamp)) is not None:
         return done
     tree = collect(root, shown)

@@ -191,11 +191,15 @@ def test_the_dashboard_is_accessible_and_self_contained(out: Path) -> None:
     assert "aria-labelledby" in html and 'role="img"' in html
 
 
-def test_the_dashboard_links_each_finding_to_its_file(out: Path) -> None:
+def test_the_dashboard_links_each_finding_to_its_file(out: Path, summary: Summary) -> None:
     html = (out / "summary.html").read_text("utf-8")
     link = f'href="../reports/{gen.INVALID}/{gen.YEAR}.yaml"'
     assert link in html
-    assert f'href="#f-{gen.COPIED}-S-COPIED"' in html and f'id="f-{gen.COPIED}-S-COPIED"' in html
+    page = parse(html)
+    ids = {a["id"]: i for i, (_, a) in enumerate(page.tags) if "id" in a}
+    targets = [a["href"][1:] for _, a in page.tags if re.fullmatch(r"#f\d+", a.get("href", ""))]
+    assert len(targets) == len({(f.agency, f.code) for f in summary.findings})
+    assert all(t in ids for t in targets)
 
 
 def test_the_dashboard_says_why_a_sum_is_missing(out: Path) -> None:

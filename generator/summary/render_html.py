@@ -63,6 +63,11 @@ def context(summary: Summary, outdir: Path) -> dict[str, Any]:
     sparks: dict[str, dict[str, Any]] = {}
     for s in summary.agency_trends:
         sparks.setdefault(s.subject, {})[s.metric.key] = (s, spark(s, years))
+    anchors: dict[tuple[str, str], str] = {}
+    row_ids: list[str | None] = []
+    for f in summary.findings:  # the matrix links to the first row of each agency and rule
+        key = (f.agency, f.code)
+        row_ids.append(None if key in anchors else anchors.setdefault(key, f"f{len(anchors) + 1}"))
     real = {e.name: e.path for e in summary.tree.entries.values()}
     files = {f.file for f in summary.findings} | {s.file for s in summary.coverage.rows if s.file}
     return {
@@ -72,6 +77,8 @@ def context(summary: Summary, outdir: Path) -> dict[str, Any]:
         "sparks": sparks,
         "links": {f: _href(real.get(f, Path(f)), outdir) for f in sorted(files)},
         "copy_threshold": COPY_THRESHOLD,
+        "anchors": anchors,
+        "row_ids": row_ids,
     }
 
 

@@ -245,3 +245,19 @@ def test_the_sum_is_checked_against_last_years_sum(
     monkeypatch.setattr(totals_module, "summed", shifted)
     total = group_total(tree[1], group, gen.YEAR, previous)
     assert {d.code for d in total.checks} == {"X-CARRY"}
+
+
+def test_an_unreadable_report_is_invalid_and_its_error_a_finding(
+    tree: tuple[gen.Tree, Tree], tmp_path: Path
+) -> None:
+    """A file that is not even YAML (GBK bytes) counts as reported but invalid, named by LOAD."""
+    import shutil
+
+    root = tmp_path / "reports"
+    shutil.copytree(tree[0].root / "north", root / "north")
+    (root / "north" / "a02" / f"{gen.YEAR}.yaml").write_bytes("机关：某局".encode("gbk"))
+    s = summarize(collect(root, "reports"))
+    assert s.coverage.invalid == ("north/a02",)
+    (row,) = [f for f in s.findings if f.agency == "north/a02"]
+    assert row.code.startswith("LOAD") and row.severity == "error"
+    assert _group(s, "north/").invalid == ("north/a02",)

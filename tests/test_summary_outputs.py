@@ -382,3 +382,13 @@ def test_a_folder_name_that_is_not_utf8_is_refused_before_writing(
     code, err = run_cli(capsys, "summary", str(root), "-o", str(tmp_path / "o"))
     assert code == 2 and "不是 UTF-8" in err and "\\xff" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_one_agencys_folder_is_a_tree_of_one(tmp_path: Path) -> None:
+    """nianbao summary reports/yunshan-hbj: its three years, with their trends."""
+    from .conftest import EXAMPLES
+
+    run(EXAMPLES / "yunshan-hbj", "yunshan-hbj", tmp_path)
+    doc = json.loads((tmp_path / "summary.json").read_text("utf-8"))
+    assert doc["years"] == [2019, 2020, 2021]
+    assert [a["agency"] for a in doc["coverage"]["agencies"]] == ["yunshan-hbj"]

@@ -1,6 +1,7 @@
 """Step 1 of a summary: find every report below a folder and validate each one.
 
-A reports tree is ``<folder>/<agency>/<year>.yaml``, where ``<agency>`` may itself sit
+A reports tree is ``<folder>/<agency>/<year>.yaml`` (or one agency's folder of
+``<year>.yaml`` files), where ``<agency>`` may itself sit
 in folders (``county-a/lanxi-sfj/2023.yaml``): those folders are groups whose figures
 the summary adds up.  The agency's id is its folder path below the root, written with
 ``/`` on every platform, so it is what a roster in ``nianbao.toml`` names.  Files
@@ -110,8 +111,9 @@ def _report_files(root: Path) -> Iterator[tuple[str, int, Path]]:
             rel = here.relative_to(root).as_posix()
             if os.path.islink(here / name):  # it could point anywhere: not read
                 yield "", 0, here / name
-            elif stem.isdigit() and int(stem) in YEARS and rel != ".":
-                yield rel, int(stem), here / name
+            elif stem.isdigit() and int(stem) in YEARS:
+                # Years right in the root: the root is one agency's folder.
+                yield (rel if rel != "." else root.absolute().name), int(stem), here / name
             else:
                 yield "", 0, here / name
 

@@ -392,3 +392,21 @@ def test_one_agencys_folder_is_a_tree_of_one(tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "summary.json").read_text("utf-8"))
     assert doc["years"] == [2019, 2020, 2021]
     assert [a["agency"] for a in doc["coverage"]["agencies"]] == ["yunshan-hbj"]
+
+
+def test_other_hash_seeds_give_the_same_bytes(made: gen.Tree, tmp_path: Path) -> None:
+    """Two processes with different PYTHONHASHSEED (set orders differ) write identical files."""
+    root = tmp_path / "reports"
+    shutil.copytree(made.root / "north", root / "north")
+    shutil.copytree(made.root / "west", root / "west")
+    for seed in ("1", "2"):
+        subprocess.run(
+            [sys.executable, "-m", "generator", "summary", "reports", "-o", f"out{seed}"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": seed},
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+    for name in OUTPUTS:
+        assert (tmp_path / "out1" / name).read_bytes() == (tmp_path / "out2" / name).read_bytes()

@@ -64,6 +64,7 @@ def _rows(ws: Worksheet, header: Sequence[str], rows: Iterable[Sequence[Any]]) -
     for row in rows:
         ws.append(list(row))
     ws.freeze_panes = "B2"
+    ws.auto_filter.ref = ws.dimensions  # reviewers filter the lists by agency or rule
     for i, title in enumerate(header, start=1):
         ws.column_dimensions[get_column_letter(i)].width = max(8, min(40, 2 * len(title) + 2))
 
@@ -202,6 +203,10 @@ def _totals(wb: Workbook, s: Summary, taken: set[str]) -> None:
         for view in total.report.document():
             if view.grid is not None and view.table is not None:
                 row = _grid(ws, view.grid, total.report.values, view.table.title, row)
+        ws.page_setup.orientation = "landscape"  # printed like the report: one table wide
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.column_dimensions["A"].width = 24
         for i in range(2, 20):
             ws.column_dimensions[get_column_letter(i)].width = 11

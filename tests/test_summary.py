@@ -100,22 +100,37 @@ def test_a_validator_finding_keeps_its_file_line_and_column(
 
 
 def test_acknowledged_findings_are_shown_as_such(summary: Summary) -> None:
-    """A Diagnostic that says it is acknowledged (issue 11's attribute) is read defensively."""
-    from dataclasses import dataclass
-
+    """A warning accepted in the report keeps its fingerprint and shows the reason."""
     from generator.errors import Diagnostic, Location
     from generator.summary.findings import finding
 
-    @dataclass(frozen=True)
-    class Acked(Diagnostic):
-        acknowledged: bool = True
-        fingerprint: str = "abc123"
-
     entry = summary.entries()[0]
-    row = finding(entry, Acked("warning", "X", Location("f.yaml", 1, 2), "m"))
-    assert row.acknowledged and row.fingerprint == "abc123"
+    diag = Diagnostic("warning", "X", Location("f.yaml", 1, 2), "m", acknowledged="已核对原表")
+    row = finding(entry, diag)
+    assert row.acknowledged and row.reason == "已核对原表" and row.fingerprint == diag.fingerprint
     plain = finding(entry, Diagnostic("warning", "X", Location("f.yaml", 1, 2), "m"))
-    assert not plain.acknowledged and plain.fingerprint is None
+    assert not plain.acknowledged and plain.reason is None
+
+
+def test_a_report_can_accept_a_text_check(tree: tuple[gen.Tree, Tree], tmp_path: Path) -> None:
+    """acknowledged: naming an S-FOLLOWUP fingerprint marks it, and is not called stale."""
+    import shutil
+
+    root = tmp_path / "reports"
+    shutil.copytree(tree[0].root / "east", root / "east")
+    s = summarize(collect(root, "reports"))
+    (open_one,) = [f for f in s.findings if f.code == "S-FOLLOWUP"]
+    path = root / gen.NO_FOLLOWUP / f"{gen.YEAR}.yaml"
+    text = path.read_text("utf-8")
+    text += f'acknowledged:\n- {{finding: "fp:{open_one.fingerprint}", reason: 上年无问题}}\n'
+    path.write_text(text, "utf-8")
+    assert any(d.code == "W-ACK-UNUSED" for d in check_file(path).diagnostics)  # validate alone
+    again = summarize(collect(root, "reports"))
+    rows = [f for f in again.findings if f.agency == gen.NO_FOLLOWUP]
+    assert [(f.code, f.acknowledged, f.reason) for f in rows] == [
+        ("S-FOLLOWUP", True, "上年无问题")
+    ]
+    assert again.matrix.acknowledged == {(gen.NO_FOLLOWUP, "S-FOLLOWUP"): 1}
 
 
 def test_the_copied_narrative_is_above_the_threshold_and_the_others_below(

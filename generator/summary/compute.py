@@ -14,7 +14,7 @@ from ..spec import Format, all_formats, format_for_year
 from .collect import Entry, Tree
 from .coverage import Coverage, coverage
 from .findings import Finding, Matrix, finding, matrix
-from .textcheck import text_checks
+from .textcheck import reviewed
 from .totals import Group, Total, group_total, groups
 from .trends import Series, series
 
@@ -59,8 +59,7 @@ class Summary:
 def _findings(tree: Tree, year: int) -> list[Finding]:
     out: list[Finding] = []
     for entry in tree.of_year(year):
-        diags: list[Diagnostic] = list(entry.outcome.diagnostics)
-        diags += text_checks(entry, tree.get(entry.agency, year - 1))
+        diags: list[Diagnostic] = reviewed(entry, tree.get(entry.agency, year - 1))
         out.extend(finding(entry, d) for d in sorted(diags, key=lambda d: d.sort_key))
     return out
 

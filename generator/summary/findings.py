@@ -1,10 +1,10 @@
 """Step 2b: every finding of a year as one list (问题清单) and as an agency × rule matrix.
 
 The findings are the validator's own diagnostics plus the reviewer's text checks
-(``textcheck``), so the summary never disagrees with ``nianbao validate``.  A finding
-an author has acknowledged is shown as such: ``Diagnostic`` may carry that (and a
-stable ``fingerprint``); both are read defensively, since older diagnostics have
-neither.
+(``textcheck``), so the summary never disagrees with ``nianbao validate``.  A warning
+the report acknowledges (its ``acknowledged:`` list, see ``acknowledge``) is shown as
+such, with the reason; every finding keeps its ``fingerprint``, which is what such an
+entry names.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ class Finding:
     """The cell or sentence: the label path, and what was found there."""
     message: str
     acknowledged: bool
-    fingerprint: str | None
+    fingerprint: str
+    reason: str | None = None
+    """Why the warning was accepted, as the report's ``acknowledged:`` entry says."""
 
     @property
     def location(self) -> str:
@@ -55,30 +57,15 @@ class Finding:
             "where": self.where,
             "message": self.message,
             "acknowledged": self.acknowledged,
+            "reason": self.reason,
             "fingerprint": self.fingerprint,
         }
-
-
-_ACKNOWLEDGED = ("acknowledged", "acknowledgement", "acknowledgment")
-"""The names an acknowledgement may go by on a Diagnostic (a flag, or the note itself)."""
-
-
-def _attribute(diag: Diagnostic, name: str) -> Any:
-    """An attribute another version of Diagnostic may have (a value or a method)."""
-    value = getattr(diag, name, None)
-    if callable(value):
-        try:
-            value = value()
-        except TypeError:
-            return None
-    return value
 
 
 def finding(entry: Entry, diag: Diagnostic) -> Finding:
     where = label_path(diag.labels)
     if diag.found:
         where = f"{where}（{diag.found}）" if where else diag.found
-    fingerprint = _attribute(diag, "fingerprint")
     return Finding(
         entry.agency,
         entry.agency_name,
@@ -90,8 +77,9 @@ def finding(entry: Entry, diag: Diagnostic) -> Finding:
         diag.code,
         where,
         diag.message,
-        any(bool(_attribute(diag, n)) for n in _ACKNOWLEDGED),
-        str(fingerprint) if fingerprint is not None else None,
+        diag.acknowledged is not None,
+        diag.fingerprint,
+        diag.acknowledged,
     )
 
 

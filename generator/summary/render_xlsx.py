@@ -103,7 +103,7 @@ def _coverage(wb: Workbook, s: Summary, taken: set[str]) -> None:
 
 def _findings(wb: Workbook, s: Summary, taken: set[str]) -> None:
     ws = wb.create_sheet(_sheet_title("问题清单", taken))
-    header = ("机关", "目录", "规则", "级别", "位置", "单元格或语句", "说明", "状态")
+    header = ("机关", "目录", "规则", "级别", "位置", "单元格或语句", "说明", "状态", "指纹")
     rows = (
         (
             f.name,
@@ -113,7 +113,8 @@ def _findings(wb: Workbook, s: Summary, taken: set[str]) -> None:
             f.location,
             f.where,
             f.message,
-            "已确认" if f.acknowledged else "待处理",
+            f"已确认：{f.reason}" if f.acknowledged else "待处理",
+            f.fingerprint,
         )
         for f in s.findings
     )

@@ -22,12 +22,20 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from .. import acknowledge
 from ..errors import Diagnostic, Location
 from ..spec import Format, Part, Section
 from ..validate import select_format
 from .collect import Entry
 
-__all__ = ["COPY_MIN_CHARS", "COPY_THRESHOLD", "FOLLOWUP", "similarity", "text_checks"]
+__all__ = [
+    "COPY_MIN_CHARS",
+    "COPY_THRESHOLD",
+    "FOLLOWUP",
+    "reviewed",
+    "similarity",
+    "text_checks",
+]
 
 COPY_THRESHOLD = 0.8
 COPY_MIN_CHARS = 40
@@ -70,7 +78,9 @@ def _labels(section: Section, part: Part) -> tuple[str, ...]:
 
 
 def _warning(entry: Entry, path: tuple[str, ...], code: str, message: str, **kw: Any) -> Diagnostic:
-    return Diagnostic("warning", code, _locate(entry, path), message, **kw)
+    """A warning at ``path``, about ``path``: its fingerprint stays when other text moves."""
+    subject = ".".join(path)
+    return Diagnostic("warning", code, _locate(entry, path), message, subject=subject, **kw)
 
 
 def _copied(fmt: Format, entry: Entry, last: Entry) -> Iterator[Diagnostic]:
@@ -152,6 +162,31 @@ def _empty_parts(fmt: Format, entry: Entry) -> Iterator[Diagnostic]:
             expected=f"{part.label}的文字",
             found="空白",
         )
+
+
+def reviewed(entry: Entry, last: Entry | None) -> list[Diagnostic]:
+    """The validator's findings and the reviewer's checks, with the report's acknowledgements.
+
+    A report's ``acknowledged:`` list may accept a text check's warning too.  The
+    validator, which does not run the text checks, took such an entry for a stale one
+    (``W-ACK-UNUSED``); that finding is dropped when the entry accepts a text check.
+    """
+    found = text_checks(entry, last)
+    source = entry.outcome.source
+    if not found or source is None or not isinstance(source.data, dict):
+        return [*entry.outcome.diagnostics, *found]
+    marked = acknowledge.apply(source, found)
+    unused = {d.subject for d in marked[len(found) :] if d.code == "W-ACK-UNUSED"}
+    entries = source.data.get("acknowledged") or []
+    matched = {
+        f"acknowledged.{e['finding']}" for e in entries if isinstance(e, dict) and "finding" in e
+    } - unused
+    kept = [
+        d
+        for d in entry.outcome.diagnostics
+        if not (d.code == "W-ACK-UNUSED" and d.subject in matched)
+    ]
+    return [*kept, *marked[: len(found)]]
 
 
 def text_checks(entry: Entry, last: Entry | None) -> list[Diagnostic]:

@@ -276,3 +276,27 @@ def test_an_unreadable_report_is_invalid_and_its_error_a_finding(
     (row,) = [f for f in s.findings if f.agency == "north/a02"]
     assert row.code.startswith("LOAD") and row.severity == "error"
     assert _group(s, "north/").invalid == ("north/a02",)
+
+
+def test_a_members_dash_counts_as_zero_and_the_sum_says_so(
+    tree: tuple[gen.Tree, Tree], tmp_path: Path
+) -> None:
+    """A member printing 行政许可 as “-” (不适用): the 汇总 adds 0 and names the cell."""
+    import shutil
+
+    import yaml
+
+    root = tmp_path / "reports"
+    shutil.copytree(tree[0].root / "north", root / "north")
+    path = root / "north" / "a03" / f"{gen.YEAR}.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["proactive_disclosure"]["licensing"] = "-"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    s = summarize(collect(root, "reports"))
+    total = _group(s, "north/")
+    assert total.complete and total.report is not None
+    (marked,) = total.marked
+    assert marked[0] == "north/a03" and marked[1].endswith("行政许可")
+    members = [s.tree.entries[(a, gen.YEAR)].report for a in total.members]
+    licensing = ("proactive_disclosure", "licensing")
+    assert total.report.values[licensing] == sum(m.values[licensing] for m in members if m)

@@ -55,6 +55,7 @@ def _total(t: Total) -> dict[str, Any]:
         "invalid": list(t.invalid),
         "formats": list(t.formats),
         "checks": [d.to_json() for d in t.checks],
+        "marked": [{"agency": a, "cell": c} for a, c in t.marked],
     }
     if t.report is not None:
         out["format"] = t.report.format.id

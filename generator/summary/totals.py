@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from .. import rules
-from ..errors import Diagnostic
+from ..errors import Diagnostic, label_path
 from ..model import Report
 from ..source import Source, loads
 from ..validate import check_source
@@ -58,6 +58,9 @@ class Total:
     report: Report | None = None
     checks: tuple[Diagnostic, ...] = ()
     """Errors of the 勾稽关系 on the summed figures (none when the members are valid)."""
+    marked: tuple[tuple[str, str], ...] = ()
+    """(member, cell label path) of each cell a member printed blank, as a dash or ``?``:
+    the sum counts it as 0, as the rules do, and the dashboard says so."""
     source: Source | None = field(default=None, compare=False)
 
     @property
@@ -121,6 +124,13 @@ def group_total(
     if missing or invalid or not reports or len(formats) > 1:
         return Total(group, year, who, missing, invalid, formats)
     values = summed(reports)
+    marked = tuple(
+        (agency, label_path(e.report.format.cells[path].labels))
+        for agency, e in zip(who, entries, strict=True)
+        if e is not None and e.report is not None
+        for path in sorted(e.report.marks)
+        if path in e.report.format.cells
+    )
     source = loads(_as_data(group, year, formats[0], values), name or f"{group.name}{year}")
     outcome = check_source(source)
     checks = list(outcome.errors)
@@ -146,5 +156,6 @@ def group_total(
         formats=formats,
         report=outcome.report,
         checks=tuple(checks),
+        marked=marked,
         source=source,
     )

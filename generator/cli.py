@@ -99,6 +99,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     sv.add_argument("--open", action="store_true", help="在浏览器中打开预览")
 
+    r = sub.add_parser(
+        "summary", help="审阅汇总：报送情况、问题清单、汇总表和趋势（HTML/XLSX/CSV/JSON）"
+    )
+    r.add_argument("path", nargs="?", metavar="PATH", help="报告目录（默认见配置，通常为 reports）")
+    r.add_argument("-o", "--output", metavar="DIR", help="输出目录（默认：输出目录下的 summary）")
+    r.add_argument("--year", type=int, metavar="Y", help="审阅的年度（默认：有报告的最近一年）")
+    r.add_argument("--force", action="store_true", help="重新生成，不管是否最新")
+
     s = sub.add_parser("schema", help="输出报告 YAML 的 JSON Schema")
     s.add_argument("-o", "--output", metavar="FILE", help="写入文件而不是标准输出")
     return parser
@@ -121,6 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "new": _new,
             "schema": _schema,
             "serve": _serve,
+            "summary": _summary,
         }[args.command]
         return handler(args)
     except SystemExit as exc:
@@ -607,3 +616,34 @@ def _schema(args: argparse.Namespace) -> int:
     else:
         _write_out(text)
     return EXIT_OK
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .summary import run
+
+    config = load_config()
+    root = Path(args.path) if args.path else config.source
+    if not root.is_dir():
+        raise UsageError(f"{display_path(root)}: 不是报告目录")
+    outdir = Path(args.output) if args.output else config.output / "summary"
+    done = run(
+        root,
+        display_path(root),
+        outdir,
+        year=args.year,
+        roster=config.roster,
+        groups=config.groups,
+        force=args.force,
+    )
+    state = "已是最新" if done.up_to_date else "已生成"
+    print(
+        f"{state}：{display_path(outdir)}/summary.html 等 {len(done.outputs)} 个文件",
+        file=sys.stderr,
+    )
+    if done.missing:
+        print(f"未报送：{'、'.join(done.missing)}", file=sys.stderr)
+    if done.invalid:
+        print(f"校验未通过：{'、'.join(done.invalid)}", file=sys.stderr)
+    print(f"问题 {done.findings} 条", file=sys.stderr)
+    return EXIT_INVALID if done.invalid else EXIT_OK

@@ -32,6 +32,8 @@ _DEFAULTS: dict[str, Any] = {
     "templates": None,
     "reference_docx": None,
     "jobs": None,
+    "roster": None,
+    "groups": None,
 }
 _FLAGS = {
     "source": "source",
@@ -40,6 +42,8 @@ _FLAGS = {
     "templates": "--templates",
     "reference_docx": "--reference-docx",
     "jobs": "-j/--jobs",
+    "roster": "roster",
+    "groups": "groups",
 }
 
 
@@ -73,6 +77,10 @@ class Config:
     templates: Path | None = None
     reference_docx: Path | None = None
     jobs: int | None = None
+    roster: tuple[str, ...] | None = None
+    """The agencies (report folders below ``source``) expected to report each year."""
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Named groups of agencies whose figures ``nianbao summary`` adds up (汇总)."""
     file: Path | None = field(default=None)
     origins: Mapping[str, Origin] = field(default_factory=dict, compare=False)
     """Where each setting came from, for tools that want to tell flags from the file."""
@@ -147,6 +155,8 @@ def _check(settings: Mapping[str, _Setting], root: Path, file: Path | None) -> C
         templates=_existing(settings["templates"], Path.is_dir, "目录不存在"),
         reference_docx=_existing(settings["reference_docx"], Path.is_file, "文件不存在"),
         jobs=_jobs(settings["jobs"]),
+        roster=_roster(settings["roster"]),
+        groups=_groups(settings["groups"]),
         file=file,
         origins={k: s.origin for k, s in settings.items()},
     )
@@ -209,3 +219,33 @@ def _jobs(s: _Setting) -> int | None:
     if isinstance(s.value, bool) or not isinstance(s.value, int) or s.value < 1:
         raise UsageError(f"{s.where} 应为正整数（并行数），实为 {s.value!r}")
     return s.value
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    """A list of agency folder names (``["county/lanxi-sfj", ...]``), or None if malformed."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        return None
+    return tuple(dict.fromkeys(v.strip().strip("/") for v in value))
+
+
+def _roster(s: _Setting) -> tuple[str, ...] | None:
+    if s.value is None:
+        return None
+    names = _names(s.value)
+    if names is None:
+        raise UsageError(f'{s.where} 应为机关目录名的列表，如 ["lanxi-sfj", "qinghe-zfb"]')
+    return names
+
+
+def _groups(s: _Setting) -> dict[str, tuple[str, ...]]:
+    if s.value is None:
+        return {}
+    if not isinstance(s.value, Mapping):
+        raise UsageError(f'{s.where} 应为表，如 [groups] 全县 = ["lanxi-sfj", "qinghe-zfb"]')
+    out: dict[str, tuple[str, ...]] = {}
+    for name, members in s.value.items():
+        names = _names(members)
+        if names is None or not names:
+            raise UsageError(f"{s.where}.{name} 应为非空的机关目录名列表")
+        out[str(name)] = names
+    return out

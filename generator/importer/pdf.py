@@ -1,0 +1,119 @@
+"""Reading a PDF with a text layer (pdfplumber): ruled tables with their spans, and the text.
+
+pdfplumber is maintained, pure Python on pdfminer.six, and exposes each table cell's
+box, so merged cells are rebuilt from the boxes: the distinct cell edges make the
+grid, and a box that crosses edges spans them.  A figure that the layout broke over
+two lines (21 / 8) is joined.  Tables continued on the next page are merged by the
+mapper (a table that starts with figures continues the previous header).  A page with
+pictures and no text is reported: its tables cannot be read.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from .document import Document, GridCell, Inline, Para, SourceTable, Unreadable
+
+__all__ = ["MAX_PAGES", "read_pdf"]
+
+MAX_PAGES = 300
+_EDGE = 2.0  # points: cell edges closer than this are the same line
+
+
+def read_pdf(path: Path, raw: bytes) -> Document:
+    name = str(path)
+    import pdfplumber
+
+    doc = Document(name, "pdf")
+    try:
+        with pdfplumber.open(io.BytesIO(raw)) as pdf:
+            if len(pdf.pages) > MAX_PAGES:
+                raise Unreadable(f"{name}: 页数过多（{len(pdf.pages)} 页），不像年度报告")
+            image_pages = []
+            chars = 0
+            for number, page in enumerate(pdf.pages, 1):
+                found = _page(page, number, doc)
+                chars += found
+                if not found and page.images:
+                    image_pages.append(number)
+    except Unreadable:
+        raise
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises many kinds for a damaged file
+        raise Unreadable(f"{name}: 无法读取 PDF（文件损坏：{type(exc).__name__}）") from None
+    if not chars:
+        what = "只有图片（扫描件）" if image_pages else "没有文字层"
+        raise Unreadable(f"{name}: PDF {what}，无法读出文字和数字")
+    if image_pages:
+        doc.images += len(image_pages)
+        doc.image_pages = image_pages
+    return doc
+
+
+def _page(page: Any, number: int, doc: Document) -> int:
+    tables = page.find_tables()
+    boxes = [t.bbox for t in tables]
+    outside = page.filter(lambda obj: not any(_inside(obj, b) for b in boxes))
+    lines = outside.extract_text_lines(keep_blank_chars=False)
+    events: list[tuple[float, Any]] = [(ln["top"], ln) for ln in lines]
+    events += [(t.bbox[1], t) for t in tables]
+    events.sort(key=lambda e: e[0])
+    paragraph: list[dict[str, Any]] = []
+    left = min((ln["x0"] for ln in lines), default=0.0)
+    right = max((ln["x1"] for ln in lines), default=0.0)
+    for _, item in events:
+        if isinstance(item, dict):
+            size = (item["x1"] - item["x0"]) / max(len(item["text"]), 1)
+            if paragraph and (item["x0"] > left + size * 1.5 or _short(paragraph[-1], right, size)):
+                _flush(paragraph, number, doc)
+            paragraph.append(item)
+        else:
+            _flush(paragraph, number, doc)
+            doc.blocks.append(_table(page, item, number))
+    _flush(paragraph, number, doc)
+    return len(page.chars)
+
+
+def _short(line: dict[str, Any], right: float, size: float) -> bool:
+    return bool(line["x1"] < right - size * 2)
+
+
+def _flush(lines: list[dict[str, Any]], page: int, doc: Document) -> None:
+    if lines:
+        text = "".join(ln["text"].strip() for ln in lines)
+        if text:
+            doc.blocks.append(Para((Inline(text),), page=page))
+    lines.clear()
+
+
+def _inside(obj: dict[str, Any], box: tuple[float, float, float, float]) -> bool:
+    x = (obj["x0"] + obj["x1"]) / 2
+    y = (obj["top"] + obj["bottom"]) / 2
+    return bool(box[0] <= x <= box[2] and box[1] <= y <= box[3])
+
+
+def _edges(values: list[float]) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > _EDGE:
+            out.append(v)
+    return out
+
+
+def _index(edges: list[float], v: float) -> int:
+    return min(range(len(edges)), key=lambda i: abs(edges[i] - v))
+
+
+def _table(page: Any, table: Any, number: int) -> SourceTable:
+    boxes = [c for c in table.cells if c is not None]
+    xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
+    ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
+    cells = []
+    for x0, top, x1, bottom in boxes:
+        r0, r1 = _index(ys, top), _index(ys, bottom)
+        c0, c1 = _index(xs, x0), _index(xs, x1)
+        crop = page.within_bbox((x0, top, x1, bottom), strict=False)
+        text = "".join(line.strip() for line in (crop.extract_text() or "").split("\n"))
+        cells.append(GridCell(r0, c0, text, max(1, r1 - r0), max(1, c1 - c0), page=number))
+    return SourceTable(tuple(cells), page=number)

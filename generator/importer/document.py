@@ -19,6 +19,7 @@ from ..errors import NianbaoError
 __all__ = [
     "MAX_GRID_CELLS",
     "MAX_SPAN",
+    "Block",
     "Document",
     "GridCell",
     "Inline",

@@ -126,8 +126,15 @@ def _bold(run: Any) -> bool:
 
 
 def _joined(runs: list[Inline]) -> list[Inline]:
+    """Runs of one look merged; the （address） printed after a link dropped (it is the link)."""
     out: list[Inline] = []
     for run in runs:
+        if out and out[-1].href and not run.href:
+            shown = f"（{out[-1].href}）"
+            if run.text.startswith(shown):
+                run = Inline(run.text[len(shown) :], run.bold, run.href)
+                if not run.text:
+                    continue
         if out and out[-1].bold == run.bold and out[-1].href == run.href:
             out[-1] = Inline(out[-1].text + run.text, run.bold, run.href)
         else:

@@ -51,7 +51,7 @@ def read_html(path: Path, raw: bytes, is_anchor: Callable[[str], bool]) -> Docum
         no_network=True, huge_tree=False, remove_comments=True, remove_pis=True
     )
     try:
-        root = html.document_fromstring(raw, parser=parser)
+        root = html.document_fromstring(_decode(raw), parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise Unreadable(f"{name}: 无法解析 HTML（{exc}）") from None
     doc = Document(name, "html")
@@ -63,6 +63,26 @@ def read_html(path: Path, raw: bytes, is_anchor: Callable[[str], bool]) -> Docum
     doc.images = len(body.xpath(".//img"))
     _Walker(doc).walk(body, 0)
     return doc
+
+
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def _decode(raw: bytes) -> str:
+    """The page's text: its declared charset (GBK pages are common), else UTF-8, else GB18030."""
+    m = _CHARSET.search(raw[:4096])
+    declared = m.group(1).decode("ascii").lower() if m else None
+    if declared in ("gbk", "gb2312", "gb18030"):
+        declared = "gb18030"
+    for encoding in (declared, "utf-8", "gb18030"):
+        if encoding is None:
+            continue
+        try:
+            return _XML_DECL.sub("", raw.decode(encoding))
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return raw.decode("utf-8", "replace")
 
 
 def _page_meta(root: Any, doc: Document) -> None:

@@ -6,6 +6,7 @@ print: 年度 for 年, spaces, a site name after the title in an HTML ``<title>`
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -40,7 +41,8 @@ def _title_patterns() -> list[re.Pattern[str]]:
 def read_meta(doc: Document, placement: Placement) -> Meta:
     """What the document says about itself; None for what it does not say."""
     candidates = [doc.title] if doc.title else []
-    candidates += [p.text for p in list(doc.paras())[:6]]
+    first = [p.text for p in list(doc.paras())[:6]]
+    candidates += first + [a + b for a, b in itertools.pairwise(first)]
     candidates += doc.extra_titles
     agency = year = title = None
     for text in candidates:

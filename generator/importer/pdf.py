@@ -11,14 +11,20 @@ pictures and no text is reported: its tables cannot be read.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
-from .document import Document, GridCell, Inline, Para, SourceTable, Unreadable
+from .document import Block, Document, GridCell, Inline, Para, SourceTable, Unreadable
 
 __all__ = ["MAX_PAGES", "read_pdf"]
 
 MAX_PAGES = 300
+_CJK = "\u2e80-\u9fff\uff00-\uffef\u3000-\u303f"
+_GAP = re.compile(rf"(?<=[{_CJK}])\s+|\s+(?=[{_CJK}])")
+"""pdfplumber puts a space where the layout left a gap (2020 年); Chinese text has none."""
+_PAGE_NUMBER = re.compile(r"^[—\-－\s第页]*\d{1,4}[—\-－\s页]*$")
+_END = "。；：！？!?;:"
 _EDGE = 2.0  # points: cell edges closer than this are the same line
 
 
@@ -48,7 +54,25 @@ def read_pdf(path: Path, raw: bytes) -> Document:
     if image_pages:
         doc.images += len(image_pages)
         doc.image_pages = image_pages
+    _join_pages(doc)
     return doc
+
+
+def _join_pages(doc: Document) -> None:
+    """A paragraph cut by a page break (no closing punctuation) joined with its continuation."""
+    out: list[Block] = []
+    for block in doc.blocks:
+        prev = out[-1] if out else None
+        if (
+            isinstance(block, Para)
+            and isinstance(prev, Para)
+            and prev.page != block.page
+            and prev.text[-1:] not in _END
+        ):
+            out[-1] = Para(((Inline(prev.text + block.text)),), prev.kind, prev.page)
+            continue
+        out.append(block)
+    doc.blocks = out
 
 
 def _page(page: Any, number: int, doc: Document) -> int:
@@ -81,8 +105,8 @@ def _short(line: dict[str, Any], right: float, size: float) -> bool:
 
 def _flush(lines: list[dict[str, Any]], page: int, doc: Document) -> None:
     if lines:
-        text = "".join(ln["text"].strip() for ln in lines)
-        if text:
+        text = _GAP.sub("", "".join(ln["text"].strip() for ln in lines))
+        if text and not _PAGE_NUMBER.match(text):
             doc.blocks.append(Para((Inline(text),), page=page))
     lines.clear()
 

@@ -16,7 +16,15 @@ from dataclasses import dataclass, field
 
 from ..spec import Format, Table
 from .document import Document, GridCell, SourceTable
-from .text import THRESHOLD, Figure, looks_like_value, normalize, read_figure, similarity
+from .text import (
+    THRESHOLD,
+    Figure,
+    looks_like_value,
+    normalize,
+    read_figure,
+    similarity,
+    squeeze,
+)
 
 __all__ = ["Placed", "TableResult", "Target", "map_tables", "targets"]
 
@@ -121,12 +129,15 @@ class _Mapper:
 
     def row(self, index: int, table: SourceTable, r: int, row: list[GridCell | None]) -> None:
         cells = _distinct(row)
-        if not cells:
+        if all(not c.text and not c.image for c in cells):  # a gap between tables (sheets)
+            self.header = [[] for _ in range(len(row))]
+            self.colmap = {}
+            self.last_data = False
             return
         first = normalize(cells[0].text)
         if first.startswith("注") and len(cells) <= 2 and not looks_like_value(cells[-1].text):
             key = self._current_table()
-            self.result.notes.setdefault(key.key if key else "", []).append(cells[0].text)
+            self.result.notes.setdefault(key.key if key else "", []).append(squeeze(cells[0].text))
             return
         if self._data_row(index, table, r, row, cells):
             self.last_data = True
@@ -179,7 +190,7 @@ class _Mapper:
                 if looks_like_value(c.text, image=c.image) or not c.text:
                     break
                 stub.append(c)
-        labels = [c.text for c in stub if c.text]
+        labels = [squeeze(c.text) for c in stub if c.text]
         best, score = None, 0.0
         for target in self.targets:
             if current is not None and target.table is not current:
@@ -190,8 +201,12 @@ class _Mapper:
         if best is None:
             return False
         values = [c for c in cells if c not in stub]
-        if not values:
+        if not values or all(
+            c.text and not looks_like_value(c.text, image=c.image) for c in values
+        ):
             return False
+        if current is None and not any(looks_like_value(c.text, image=c.image) for c in values):
+            return False  # without a header, only figures make a row of figures
         self._read(index, table, r, row, best, labels, values)
         return True
 
@@ -215,7 +230,7 @@ class _Mapper:
             elif col_labels in by_label:
                 c = by_label[col_labels]
                 cell = row[c] if c < len(row) else None
-                printed = self.header[c][-1].text if self.header[c] else ""
+                printed = squeeze(self.header[c][-1].text) if self.header[c] else ""
                 col_label = printed
                 if normalize(printed) != normalize(col_labels[-1]):
                     note = f"{target.table.number} 列“{printed}” → {col_labels[-1]}"

@@ -33,6 +33,15 @@ def clean(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+_CJK = "\u2e80-\u9fff\uff00-\uffef\u3000-\u303f"
+_CJK_GAP = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
+
+
+def squeeze(text: str) -> str:
+    """A printed label as shown in messages: layout spaces between Chinese characters removed."""
+    return _CJK_GAP.sub("", clean(text))
+
+
 def normalize(label: str) -> str:
     """The comparable form of a label: NFKC, no whitespace, numbering in one spelling."""
     text = unicodedata.normalize("NFKC", label)

@@ -184,7 +184,7 @@ def _html_cell(text: str, split: bool) -> str:
 
 
 def to_html(rep: Report, *, split_labels: bool = True, page_noise: bool = True) -> str:
-    """A portal page: navigation and scripts around <div class=TRS_Editor>, labels split over <p>."""
+    """A portal page: navigation and scripts around the TRS_Editor body, labels split over <p>."""
     out = ["<html><head><title>", html_lib.escape(rep.title), "_门户网站</title>"]
     out.append(
         "<script>var dict = {'a': '一、总体情况 规范性文件 政府信息'};</script></head><body>"

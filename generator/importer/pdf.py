@@ -58,11 +58,70 @@ def read_pdf(path: Path, raw: bytes) -> Document:
     return doc
 
 
+def _continues(prev: SourceTable, table: SourceTable) -> bool:
+    return table.page != prev.page and table.n_cols == prev.n_cols and bool(prev.cells)
+
+
+def _merge_tables(prev: SourceTable, table: SourceTable) -> SourceTable:
+    """A table continued on the next page appended to its first part.
+
+    A header row repeated at the top of the page is dropped; a row that the page
+    break cut in two (its first row has text where the last row had none of its
+    figures) is put back together, and a merged cell running over the break stays one.
+    """
+    top = [c for c in table.cells if c.row == 0]
+    first_prev = [c.text for c in prev.cells if c.row == 0]
+    if [c.text for c in top] == first_prev:
+        return _append(prev, [c for c in table.cells if c.row != 0], 1, {})
+    last = prev.n_rows - 1
+    grid = prev.grid()
+    value_cols = {c.col for c in prev.cells if c.row == last and _is_value(c.text)}
+    blank_there = all(not c.text for c in top if c.col in value_cols)
+    if not value_cols or not blank_there:
+        return _append(prev, list(table.cells), 0, {})
+    grown: dict[int, tuple[str, int]] = {}  # id of a cell of prev → (text added, rows added)
+    rest = []
+    for cell in table.cells:
+        above = grid[last][cell.col] if cell.row == 0 else None
+        if above is None:
+            rest.append(cell)
+            continue
+        text, rows = grown.get(id(above), ("", 0))
+        grown[id(above)] = (text + cell.text, max(rows, cell.rowspan - 1))
+    return _append(prev, rest, 1, grown)
+
+
+def _append(
+    prev: SourceTable, cells: list[GridCell], skip: int, grown: dict[int, tuple[str, int]]
+) -> SourceTable:
+    out = []
+    for c in prev.cells:
+        text, rows = grown.get(id(c), ("", 0))
+        out.append(
+            GridCell(c.row, c.col, c.text + text, c.rowspan + rows, c.colspan, c.image, c.page)
+        )
+    offset = prev.n_rows - skip
+    for c in cells:
+        out.append(GridCell(c.row + offset, c.col, c.text, c.rowspan, c.colspan, c.image, c.page))
+    return SourceTable(tuple(out), page=prev.page, images=prev.images)
+
+
+def _is_value(text: str) -> bool:
+    return bool(re.fullmatch(r"[+\-]?[\d.,]+|[-/—－]", text.strip()))
+
+
 def _join_pages(doc: Document) -> None:
     """A paragraph cut by a page break (no closing punctuation) joined with its continuation."""
     out: list[Block] = []
     for block in doc.blocks:
         prev = out[-1] if out else None
+        if (
+            isinstance(block, SourceTable)
+            and isinstance(prev, SourceTable)
+            and _continues(prev, block)
+        ):
+            out[-1] = _merge_tables(prev, block)
+            continue
         if (
             isinstance(block, Para)
             and isinstance(prev, Para)
@@ -133,11 +192,21 @@ def _table(page: Any, table: Any, number: int) -> SourceTable:
     boxes = [c for c in table.cells if c is not None]
     xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
     ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
+    texts: dict[int, list[dict[str, Any]]] = {i: [] for i in range(len(boxes))}
+    for char in page.chars:
+        x, y = (char["x0"] + char["x1"]) / 2, (char["top"] + char["bottom"]) / 2
+        inside = [
+            (abs((b[2] - b[0]) * (b[3] - b[1])), i)
+            for i, b in enumerate(boxes)
+            if b[0] <= x <= b[2] and b[1] <= y <= b[3]
+        ]
+        if inside:
+            texts[min(inside)[1]].append(char)
     cells = []
-    for x0, top, x1, bottom in boxes:
+    for i, (x0, top, x1, bottom) in enumerate(boxes):
         r0, r1 = _index(ys, top), _index(ys, bottom)
         c0, c1 = _index(xs, x0), _index(xs, x1)
-        crop = page.within_bbox((x0, top, x1, bottom), strict=False)
-        text = "".join(line.strip() for line in (crop.extract_text() or "").split("\n"))
+        chars = sorted(texts[i], key=lambda ch: (round(ch["top"] / 3), ch["x0"]))
+        text = "".join(ch["text"] for ch in chars if not ch["text"].isspace())
         cells.append(GridCell(r0, c0, text, max(1, r1 - r0), max(1, c1 - c0), page=number))
     return SourceTable(tuple(cells), page=number)

@@ -187,15 +187,19 @@ class _Mapper:
         if current is None:
             stub = []
             for c in cells:
-                if looks_like_value(c.text, image=c.image) or not c.text:
+                if looks_like_value(c.text, image=c.image):
                     break
-                stub.append(c)
+                if c.text:
+                    stub.append(c)
         labels = [squeeze(c.text) for c in stub if c.text]
         best, score = None, 0.0
         for target in self.targets:
             if current is not None and target.table is not current:
                 continue
-            s = _path_score(labels, target.labels) if target.labels else (0.5 if not labels else 0)
+            if target.labels:
+                s = _path_score(labels, target.labels)
+            else:  # 表四 has no row labels: only under its own header
+                s = 0.5 if not labels and current is target.table else 0.0
             if s > score:
                 best, score = target, s
         if best is None:

@@ -285,3 +285,109 @@ def to_xlsx(rep: Report, path: Path) -> Path:
         top += len(grid) + 2
     book.save(str(path))
     return path
+
+
+# --------------------------------------------------------------------------- reading back
+
+
+def validate_text(text: str, name: str = "imported.yaml") -> object:
+    """The validator's outcome for imported YAML text (the ordinary load + check pipeline)."""
+    from generator.source import loads
+    from generator.validate import check_source
+
+    return check_source(loads(text, name), None)
+
+
+def convert(source: Path, target: str) -> Path:
+    """LibreOffice's conversion of ``source`` to ``target`` (pdf, doc), beside it."""
+    import subprocess
+
+    from .support import TIMEOUT, office_tools
+
+    tools = office_tools()
+    profile = source.parent / f"lo-profile-{source.stem}-{target}"
+    outdir = source.parent / f"as-{target}"
+    command = [
+        tools["soffice"], "--headless", "--norestore", f"-env:UserInstallation={profile.as_uri()}",
+        "--convert-to", target, "--outdir", str(outdir), str(source),
+    ]  # fmt: skip
+    subprocess.run(command, check=True, timeout=TIMEOUT, capture_output=True)
+    out = outdir / f"{source.stem}.{target}"
+    assert out.is_file(), f"LibreOffice wrote no {target}"
+    return out
+
+
+# The corpus truth (../shared/corpus/truth/*.json, see its README) by YAML path.
+T3_ROWS = {
+    "new": ("received",), "carried_over": ("carried_over",), "granted": ("granted",),
+    "partly_granted": ("partial",),
+    "withheld_state_secret": ("withheld", "state_secret"),
+    "withheld_prohibited_by_law": ("withheld", "prohibited_by_law"),
+    "withheld_three_safeties": ("withheld", "three_safeties"),
+    "withheld_third_party": ("withheld", "third_party"),
+    "withheld_internal_affairs": ("withheld", "internal_affairs"),
+    "withheld_process_info": ("withheld", "process_info"),
+    "withheld_enforcement_files": ("withheld", "enforcement_file"),
+    "withheld_query_matters": ("withheld", "inquiry"),
+    "unavailable_not_held": ("unavailable", "not_held"),
+    "unavailable_needs_creation": ("unavailable", "needs_creation"),
+    "unavailable_unclear": ("unavailable", "unclear"),
+    "not_processed_petition": ("not_processed", "petition"),
+    "not_processed_repeated": ("not_processed", "repeated"),
+    "not_processed_publications": ("not_processed", "publication"),
+    "not_processed_massive_repeated": ("not_processed", "excessive"),
+    "not_processed_confirm_reissue": ("not_processed", "confirmation"),
+    "other_no_correction": ("other_handling", "no_correction"),
+    "other_fee_unpaid": ("other_handling", "unpaid_fee"),
+    "other_misc": ("other_handling", "other"),
+    "other": ("other_handling",),
+    "total": ("total",), "carry_forward": ("carried_forward",),
+}  # fmt: skip
+T3_COLUMNS = ("natural_person", "business", "research", "nonprofit", "legal_service",
+              "other_org", "total")  # fmt: skip
+T4_ROWS = {"review": "review", "litigation_direct": "direct_suit",
+           "litigation_after_review": "suit_after_review"}  # fmt: skip
+T4_COLUMNS = ("upheld", "corrected", "other", "pending", "total")
+T2_2021 = {"punishment": "penalties", "fees_wan_yuan": "fees"}
+T2_2019_COLUMNS = {"made": "new_made", "published": "new_published",
+                   "total_public": "total_published", "prev_items": "previous_items",
+                   "change": "change", "decisions": "decisions", "items": "projects",
+                   "amount": "amount"}  # fmt: skip
+
+
+def truth_figures(truth: dict[str, object]) -> dict[tuple[str, ...], object]:
+    """Every figure of a truth file by the YAML path nianbao uses for it."""
+    out: dict[tuple[str, ...], object] = {}
+    t2 = truth["t2"]
+    assert isinstance(t2, dict)
+    for key, value in t2.items():
+        row = T2_2021.get(key, key)
+        if isinstance(value, dict):
+            for col, v in value.items():
+                out[("proactive_disclosure", row, T2_2019_COLUMNS.get(col, col))] = v
+        else:
+            out[("proactive_disclosure", row)] = value
+    t3 = truth["t3"]
+    assert isinstance(t3, dict)
+    for key, values in t3["rows"].items():
+        for col, v in zip(T3_COLUMNS, values, strict=True):
+            out[("applications", *T3_ROWS[key], col)] = v
+    t4 = truth["t4"]
+    assert isinstance(t4, dict)
+    for key, values in t4.items():
+        for col, v in zip(T4_COLUMNS, values, strict=True):
+            out[("review_litigation", T4_ROWS[key], col)] = v
+    return out
+
+
+def as_truth(figure: object) -> object:
+    """An imported figure in the truth's convention: int, None for blank, else the text."""
+    kind = getattr(figure, "kind", None)
+    printed = getattr(figure, "printed", None)
+    if kind == "blank":
+        return None
+    if kind == "unreadable":
+        return "?"
+    if kind == "number" and isinstance(printed, str) and printed.lstrip("+-").isdigit():
+        return int(printed)
+    return printed

@@ -160,6 +160,8 @@ class _Mapper:
     def _map_columns(self) -> None:
         self.colmap = {}
         for c, stack in enumerate(self.header):
+            if not stack or stack[-1].col != c:
+                continue  # a column is named where its lowest header cell starts
             printed = [h.text for h in stack]
             best, score = None, 0.0
             for table, labels in self.columns:

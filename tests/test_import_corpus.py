@@ -1,0 +1,86 @@
+"""The development corpus (../shared/corpus): every figure as transcribed, attachment pages refused.
+
+Skipped with the reason when the corpus is not beside the repository.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.cli import main
+from generator.importer import Unreadable, import_file
+
+from .import_fixtures import as_truth, truth_figures
+from .support import ROOT
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+TRUTH = sorted((CORPUS / "truth").glob("*.json")) if CORPUS.is_dir() else []
+
+pytestmark = pytest.mark.skipif(not TRUTH, reason=f"corpus not found at {CORPUS}")
+
+
+def _truth(path: Path) -> dict[str, object]:
+    data = json.loads(path.read_text("utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+READABLE = [p for p in TRUTH if _truth(p)["readable"]]
+REFUSED = [p for p in TRUTH if not _truth(p)["readable"]]
+
+
+@pytest.mark.parametrize("truth_path", READABLE, ids=lambda p: p.stem)
+def test_every_figure_of_a_readable_document_equals_its_transcription(truth_path: Path) -> None:
+    truth = _truth(truth_path)
+    imported = import_file(CORPUS / "files" / str(truth["file"]))
+    expected = truth_figures(truth)
+    got = {path: as_truth(imported.figure(path)) for path in expected}
+    assert got == expected
+    assert imported.fmt.id == truth["format"]
+    assert imported.meta.year == truth["year"]
+    assert not imported.missing
+
+
+@pytest.mark.parametrize("truth_path", READABLE, ids=lambda p: p.stem)
+def test_the_fee_stated_in_section_six_is_read(truth_path: Path) -> None:
+    truth = _truth(truth_path)
+    imported = import_file(CORPUS / "files" / str(truth["file"]))
+    fee = truth["section6_fee_yuan"]
+    assert imported.fields.get("fee") == (None if fee is None else str(fee))
+
+
+@pytest.mark.parametrize("truth_path", REFUSED, ids=lambda p: p.stem)
+def test_a_document_without_readable_figures_is_refused_not_zero_filled(
+    truth_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = CORPUS / "files" / str(_truth(truth_path)["file"])
+    with pytest.raises(Unreadable, match="附件"):
+        import_file(source)
+    assert main(["import", str(source), "-o", str(tmp_path)]) == 2
+    assert "附件" in capsys.readouterr().err
+    assert not list(tmp_path.rglob("*.yaml"))
+
+
+def test_check_over_the_corpus_finds_nothing_on_the_clean_report_and_refuses_the_rest(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    files = [str(CORPUS / "files" / str(_truth(p)["file"])) for p in TRUTH]
+    code = main(["check", "--format", "json", "-j", "2", *files])
+    results = json.loads(capsys.readouterr().out)
+    by_file = {Path(r["file"]).name: r for r in results}
+    for path in TRUTH:
+        truth = _truth(path)
+        result = by_file[str(truth["file"])]
+        if truth["readable"]:
+            known = truth["known_errors"]
+            assert isinstance(known, list)
+            errors = [f for f in result["findings"] if f["severity"] == "error"]
+            assert len(errors) >= len(known)
+            if not known:
+                assert errors == []
+        else:
+            assert result["error"]
+    assert code == 2  # an unreadable source is in the set

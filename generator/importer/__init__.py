@@ -9,6 +9,7 @@ blank (``null``), a dash stays a dash, a figure that cannot be read is ``"?"``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import stat
@@ -74,8 +75,12 @@ def read_bytes(path: Path) -> bytes:
 
 
 def _anchor(text: str) -> bool:
+    """Whether a short text of a page is one of the section headings (the body is around them)."""
     headings = heading_matcher(list(all_formats().values()))
     return any(is_heading(text, h) for h in headings)
+
+
+_anchor = functools.lru_cache(maxsize=8192)(_anchor)
 
 
 def read_document(path: Path, raw: bytes) -> Document:

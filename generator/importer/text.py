@@ -10,6 +10,7 @@ and reports every mapping that was not word for word.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ def squeeze(text: str) -> str:
     return _CJK_GAP.sub("", clean(text))
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize(label: str) -> str:
     """The comparable form of a label: NFKC, no whitespace, numbering in one spelling."""
     text = unicodedata.normalize("NFKC", label)
@@ -65,6 +67,7 @@ def numbering(label: str) -> str:
     return m.group(0) if m else ""
 
 
+@functools.lru_cache(maxsize=65536)
 def similarity(printed: str, official: str) -> float:
     """1.0 for the same normalized label; less for local wordings and typos.
 

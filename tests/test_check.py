@@ -106,3 +106,17 @@ def test_xlsx_summary(tmp_path: Path) -> None:
 
 def test_an_unknown_summary_type_is_a_usage_error(tmp_path: Path) -> None:
     assert main(["check", "--summary", str(tmp_path / "s.txt"), str(_page(tmp_path))]) == 2
+
+
+def test_a_narrative_finding_quotes_the_sentence_and_names_the_part(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rep = F.report()
+    rep.paragraphs_before[2] = ("（二）依申请公开", "本年共收到政府信息公开申请17件。")
+    page = tmp_path / "n.html"
+    page.write_text(F.to_html(rep), "utf-8")
+    assert main(["check", "--format", "json", str(page)]) == 1
+    [finding] = json.loads(capsys.readouterr().out)[0]["findings"]
+    assert finding["code"] == "N-RECEIVED"
+    assert finding["section"] == "一、总体情况（二）依申请公开"
+    assert finding["quote"] == "本年共收到政府信息公开申请17件。"

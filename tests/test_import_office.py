@@ -102,3 +102,16 @@ def test_a_pdf_of_pictures_only_is_refused(tmp_path: Path) -> None:
     scan = F.convert(tmp_path / "scan.docx", "pdf")
     with pytest.raises(Unreadable, match="图片"):
         import_file(scan)
+
+
+def test_check_on_a_pdf_names_the_page(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from generator.cli import main
+
+    rep = F.report(values={("applications", "total", "natural_person"): "5"})
+    pdf = F.convert(F.to_docx(rep, tmp_path / "wrong.docx"), "pdf")
+    assert main(["check", "--format", "json", str(pdf)]) == 1
+    findings = json.loads(capsys.readouterr().out)[0]["findings"]
+    located = [f for f in findings if f["table"].startswith("表三") and f["page"]]
+    assert located, findings

@@ -59,7 +59,7 @@ def test_an_example_built_and_imported_back_has_the_same_figures_and_text(
 
 
 @pytest.mark.office
-@pytest.mark.parametrize("example", EXAMPLE_FILES[:3], ids=lambda p: f"{p.parent.name}/{p.stem}")
+@pytest.mark.parametrize("example", EXAMPLE_FILES, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_an_example_printed_to_pdf_and_imported_back_has_the_same_figures(
     built: Path, example: Path
 ) -> None:

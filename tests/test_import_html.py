@@ -164,3 +164,30 @@ def test_a_page_whose_tables_are_pictures_is_refused(tmp_path: Path) -> None:
     page.write_text(html[:start] + "<p><img src='t.png'></p>" + html[end:], "utf-8")
     with pytest.raises(Unreadable, match="图片"):
         import_file(page)
+
+
+def test_tables_split_per_block_are_read_like_one(tmp_path: Path) -> None:
+    rep = F.report(values={("proactive_disclosure", "licensing"): "9"})
+    _, t2 = rep.grids[0]
+    blocks, current = [], []  # one <table> per 第二十条 block, as some portals print it
+    for row in t2:
+        if len(row) == 1 and current:
+            blocks.append(current)
+            current = []
+        current.append(row)
+    blocks.append(current)
+    heading = rep.grids[0][0]
+    rep.grids[0:1] = [(heading if i == 0 else "", grid) for i, grid in enumerate(blocks)]
+    imported = import_file(_page(tmp_path, rep))
+    assert not imported.missing
+    assert imported.figure(("proactive_disclosure", "licensing")).printed == "9"
+
+
+def test_an_extra_local_row_is_kept_not_mistaken_for_an_official_one(tmp_path: Path) -> None:
+    rep = F.report()
+    _, t2 = rep.grids[0]
+    t2.insert(4, [("其他主动公开文件", 1, 1), ("3", 1, 1), ("0", 1, 1), ("8", 1, 1)])
+    imported = import_file(_page(tmp_path, rep))
+    assert not imported.missing
+    assert any("其他主动公开文件" in row for row in imported.tables.unplaced)
+    assert "其他主动公开文件" in to_yaml(imported).split("【未归入】")[1]

@@ -155,7 +155,7 @@ class _Mapper:
                     self.header[c].append(cell)
             self._map_columns()
             return
-        self.result.unplaced.append(" | ".join(c.text for c in cells))
+        self.result.unplaced.append(" | ".join(squeeze(c.text) for c in cells))
 
     def _map_columns(self) -> None:
         self.colmap = {}
@@ -225,7 +225,7 @@ class _Mapper:
                     if t is target.table}  # fmt: skip
         positional = not any(lab in by_label for lab, _ in target.columns)
         if positional and len(values) != len(target.columns):
-            res.unplaced.append(" | ".join(c.text for c in _distinct(row)))
+            res.unplaced.append(" | ".join(squeeze(c.text) for c in _distinct(row)))
             return
         if labels and normalize(labels[-1]) != normalize(target.labels[-1]):
             res.mappings.append(f"{target.table.number} 行“{labels[-1]}” → {target.labels[-1]}")

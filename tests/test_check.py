@@ -119,4 +119,4 @@ def test_a_narrative_finding_quotes_the_sentence_and_names_the_part(
     [finding] = json.loads(capsys.readouterr().out)[0]["findings"]
     assert finding["code"] == "N-RECEIVED"
     assert finding["section"] == "一、总体情况（二）依申请公开"
-    assert finding["quote"] == "本年共收到政府信息公开申请17件。"
+    assert finding["quote"] == "本年共收到政府信息公开申请17件"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
@@ -147,12 +148,27 @@ def _locate(
     for line, name in parts:
         if line <= loc.line:
             section = name
-    quote = ""
-    if 0 < loc.line <= len(lines) and lines[loc.line - 1].startswith("  "):
-        quote = lines[loc.line - 1].strip()
-        if len(quote) > 120:
-            quote = quote[:120] + "…"
-    return Finding(**base, section=section, quote=quote if section else "")
+    quote = _quote(d.message, lines[loc.line - 1] if 0 < loc.line <= len(lines) else "", loc.column)
+    page = next((p.page for p in imp.doc.paras() if quote and quote in p.text), None)
+    return Finding(**base, section=section, quote=quote if section else "", page=page)
+
+
+_SENTENCE = re.compile(r"[^。；！？!?;]+[。；！？!?;]?")
+
+
+def _quote(message: str, line: str, column: int) -> str:
+    """The sentence a narrative finding is about: the one its message quotes, or at its column."""
+    text = line.strip()
+    if not line.startswith("  ") or not text:
+        return ""
+    for said in re.findall(r"“([^”]{4,})”", message):
+        if said in text:
+            return str(said)
+    offset = max(column - 1 - (len(line) - len(line.lstrip())), 0)
+    for m in _SENTENCE.finditer(text):
+        if m.start() <= offset < m.end() and offset:
+            return m.group(0)
+    return text if len(text) <= 120 else text[:120] + "…"
 
 
 def check_sources(paths: Sequence[str], jobs: int) -> list[SourceResult]:

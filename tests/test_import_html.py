@@ -191,3 +191,36 @@ def test_an_extra_local_row_is_kept_not_mistaken_for_an_official_one(tmp_path: P
     assert not imported.missing
     assert any("其他主动公开文件" in row for row in imported.tables.unplaced)
     assert "其他主动公开文件" in to_yaml(imported).split("【未归入】")[1]
+
+
+def test_a_category_printed_as_one_row_goes_to_its_last_sub_row(tmp_path: Path) -> None:
+    rep = F.report()
+    _, t3 = rep.grids[1]
+    results_node = get_format("2021").tables["applications"].rows[2]  # 三、本年度办理结果
+    group = results_node.children[5]  # （六）其他处理
+    start = next(i for i, row in enumerate(t3) if row[0][0] == group.label)
+    values = [(str(n), 1, 1) for n in (1, 0, 0, 0, 0, 0, 1)]
+    t3[start : start + len(group.children)] = [[(group.label, 1, 2), *values]]
+    results = next(i for i, row in enumerate(t3) if row[0][0] == results_node.label)
+    text, rows, cols = t3[results][0]
+    t3[results][0] = (text, rows - len(group.children) + 1, cols)
+    imported = import_file(_page(tmp_path, rep))
+    assert not imported.missing
+    assert imported.figure(("applications", "other_handling", "other", "total")).printed == "1"
+    yaml_text = to_yaml(imported)
+    assert "merged_rows: [other_handling]" in yaml_text
+    assert "no_correction:" not in yaml_text
+
+
+def test_local_wordings_extra_rows_and_notes_are_written_under_local(tmp_path: Path) -> None:
+    rep = F.report(
+        labels={"行政规范性文件": "规范性文件"}, notes={"review_litigation": "注：含上年度结转。"}
+    )
+    rep.grids[0][1].insert(4, [("其他主动公开文件", 1, 1), ("3", 1, 1), ("0", 1, 1), ("8", 1, 1)])
+    local = to_yaml(import_file(_page(tmp_path, rep))).split("\nlocal:\n")[1]
+    assert 'rows: {normative_documents: "规范性文件"}' in local
+    assert (
+        '- {after: normative_documents, label: "其他主动公开文件", '
+        "values: {issued: 3, repealed: 0, in_force: 8}}"
+    ) in local
+    assert 'notes: ["注：含上年度结转。"]' in local

@@ -45,6 +45,11 @@ class Imported:
     missing: list[tuple[str, ...]] = field(default_factory=list)
     """Official cells found nowhere in the document: written as "?"."""
 
+    def merged(self, path: tuple[str, ...]) -> bool:
+        """Whether the cell is a sub-row of a category the document printed as one row."""
+        groups = self.tables.merged.get(path[0], [])
+        return any(".".join(path[1:]).startswith(g + ".") for g in groups)
+
     def figure(self, path: tuple[str, ...]) -> Figure:
         placed = self.tables.figures.get(path)
         return placed.figure if placed else Figure("?", "unreadable")
@@ -144,7 +149,7 @@ def import_file(
         path, shown, hashlib.sha256(raw).hexdigest(), doc, fmt, meta, tables, placement,
         fee_from_text(fmt, six),
     )  # fmt: skip
-    imported.missing = [c for c in fmt.cells if c not in tables.figures]
+    imported.missing = [c for c in fmt.cells if c not in tables.figures and not imported.merged(c)]
     return imported
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..spec import Format, Table
+from ..spec import Format, Node, Table
 from .document import Document, GridCell, SourceTable
 from .text import (
     THRESHOLD,
@@ -39,6 +39,11 @@ class Target:
     table: Table
     labels: Labels
     columns: tuple[tuple[Labels, Path], ...]
+    row_key: str = ""
+    """The row's key path in the table (``withheld.prohibited_by_law``), as ``local:`` names it."""
+    column_keys: tuple[str, ...] = ()
+    merged: bool = False
+    """A category printed as one row (（六）其他处理 in 2021): figures go to its last sub-row."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,22 @@ class TableResult:
     notes: dict[str, list[str]] = field(default_factory=dict)
     """Notes printed in or under a table (注：……), by table key."""
     tables: int = 0
+    row_labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(table key, row key path) → the wording printed, where it is not the official one."""
+    column_labels: dict[tuple[str, str], str] = field(default_factory=dict)
+    merged: dict[str, list[str]] = field(default_factory=dict)
+    """Categories printed as one row, by table key (``local.merged_rows``)."""
+    extra_rows: list[ExtraRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ExtraRow:
+    """A 表二 row of the agency's own (其他主动公开文件), after the official row ``after``."""
+
+    table: str
+    after: str
+    label: str
+    values: tuple[tuple[str, Figure], ...]
 
 
 def targets(fmt: Format) -> list[Target]:
@@ -77,13 +98,33 @@ def targets(fmt: Format) -> list[Target]:
                     cols: tuple[tuple[Labels, Path], ...] = tuple(
                         ((c.label,), block.path(table.key, row, c)) for c in block.columns
                     )
-                    out.append(Target(table, (row.label,), cols))
+                    keys = tuple(c.key or "" for c in block.columns)
+                    out.append(Target(table, (row.label,), cols, row.key or "", keys))
             continue
         col_leaves = [(labels, path) for col in table.columns for _, path, labels in col.leaves()]
+        keys = tuple(".".join(path) for _, path in col_leaves)
         row_leaves = [(labels, path) for row in table.rows for _, path, labels in row.leaves()]
         for labels, rpath in row_leaves or [((), ())]:
             cols = tuple((clabels, (table.key, *rpath, *cpath)) for clabels, cpath in col_leaves)
-            out.append(Target(table, labels, cols))
+            out.append(Target(table, labels, cols, ".".join(rpath), keys))
+        for labels, gpath, last in _groups(table.rows, (), ()):
+            cols = tuple((cl, (table.key, *gpath, last, *cp)) for cl, cp in col_leaves)
+            out.append(Target(table, labels, cols, ".".join(gpath), keys, merged=True))
+    return out
+
+
+def _groups(nodes: tuple[Node, ...], path: Path, labels: Labels) -> list[tuple[Labels, Path, str]]:
+    """Every keyed category with sub-rows: its labels, key path and last sub-row's key."""
+    out = []
+    for node in nodes:
+        if not node.children:
+            continue
+        p = (*path, node.key) if node.key else path
+        lab = (*labels, node.label) if node.key else labels
+        leaves = [c for c in node.children if not c.children and c.key]
+        if node.key and leaves and len(leaves) == len(node.children):
+            out.append((lab, p, leaves[-1].key or ""))
+        out.extend(_groups(node.children, p, lab))
     return out
 
 
@@ -113,6 +154,7 @@ class _Mapper:
                 if (t.table, labels) not in self.columns:
                     self.columns.append((t.table, labels))
         self.result = TableResult()
+        self.last: Target | None = None
         self.header: list[list[GridCell]] = []
         self.colmap: dict[int, tuple[Table, Labels]] = {}
         self.last_data = False
@@ -142,6 +184,8 @@ class _Mapper:
         if self._data_row(index, table, r, row, cells):
             self.last_data = True
             return
+        if self._extra_row(cells):
+            return
         if all(not looks_like_value(c.text, image=c.image) for c in cells):
             if self.last_data:
                 self.header = [[] for _ in range(len(row))]
@@ -156,6 +200,34 @@ class _Mapper:
             self._map_columns()
             return
         self.result.unplaced.append(" | ".join(squeeze(c.text) for c in cells))
+
+    def _extra_row(self, cells: list[GridCell]) -> bool:
+        """A 表二 row of the agency's own below an official one: kept with its figures."""
+        last = self.last
+        if last is None or last.table.layout != "blocks" or self._current_table() is not last.table:
+            return False
+        stub = [
+            c for c in cells if not any(x in self.colmap for x in range(c.col, c.col + c.colspan))
+        ]
+        values = [c for c in cells if c not in stub]
+        if len(stub) != 1 or not stub[0].text or not values:
+            return False
+        if not all(looks_like_value(c.text) or not c.text for c in values):
+            return False
+        by_label = {
+            lab: c for c, (t, lab) in sorted(self.colmap.items(), reverse=True) if t is last.table
+        }
+        figures = []
+        for (labels, _), key in zip(last.columns, last.column_keys, strict=True):
+            c = by_label.get(labels)
+            if c is not None:
+                cell = next((v for v in values if v.col <= c < v.col + v.colspan), None)
+                figures.append((key, read_figure(cell.text if cell else "")))
+        self.result.extra_rows.append(
+            ExtraRow(last.table.key, last.row_key, squeeze(stub[0].text), tuple(figures))
+        )
+        self.result.unplaced.append(" | ".join(squeeze(c.text) for c in cells))
+        return True
 
     def _map_columns(self) -> None:
         self.colmap = {}
@@ -227,9 +299,18 @@ class _Mapper:
         if positional and len(values) != len(target.columns):
             res.unplaced.append(" | ".join(squeeze(c.text) for c in _distinct(row)))
             return
+        self.last = target
+        if target.merged:
+            res.merged.setdefault(target.table.key, []).append(target.row_key)
+            res.mappings.append(
+                f"{target.table.number} “{labels[-1]}”印为一行，数字记在其最后一个子项"
+            )
         if labels and normalize(labels[-1]) != normalize(target.labels[-1]):
             res.mappings.append(f"{target.table.number} 行“{labels[-1]}” → {target.labels[-1]}")
-        for i, (col_labels, path) in enumerate(target.columns):
+            res.row_labels[(target.table.key, target.row_key)] = labels[-1]
+        for i, ((col_labels, path), key) in enumerate(
+            zip(target.columns, target.column_keys, strict=True)
+        ):
             if positional:
                 cell: GridCell | None = values[i]
                 col_label = col_labels[-1]
@@ -239,6 +320,7 @@ class _Mapper:
                 printed = squeeze(self.header[c][-1].text) if self.header[c] else ""
                 col_label = printed
                 if normalize(printed) != normalize(col_labels[-1]):
+                    res.column_labels[(target.table.key, key)] = printed
                     note = f"{target.table.number} 列“{printed}” → {col_labels[-1]}"
                     if note not in res.mappings:
                         res.mappings.append(note)

@@ -53,7 +53,7 @@ def _tree(imp: Imported) -> dict[str, Any]:
         node: dict[str, Any] = {}
         if section.kind == "table":
             for path in fmt.cells:
-                if path[0] == section.key:
+                if path[0] == section.key and (path in imp.tables.figures or not imp.merged(path)):
                     _put(node, path[1:], scalar(imp.figure(path)))
         else:
             for part in section.parts:
@@ -100,6 +100,37 @@ def _emit(node: dict[str, Any], indent: int, out: list[str]) -> None:
             out.append(f"{pad}{key}: {value}")
 
 
+def _local(imp: Imported) -> list[str]:
+    """``local:``: what the document printed differently, kept while the figures stay official."""
+    res = imp.tables
+    out: list[str] = []
+    for key in imp.fmt.tables:
+        rows = {k: v for (t, k), v in res.row_labels.items() if t == key}
+        cols = {k: v for (t, k), v in res.column_labels.items() if t == key}
+        lines = []
+        if rows or cols:
+            lines.append("    labels:")
+            for name, found in (("rows", rows), ("columns", cols)):
+                if found:
+                    inner = ", ".join(f"{k}: {_quote(v)}" for k, v in found.items())
+                    lines.append(f"      {name}: {{{inner}}}")
+        extra = [e for e in res.extra_rows if e.table == key]
+        if extra:
+            lines.append("    extra_rows:")
+            for e in extra:
+                values = ", ".join(f"{k}: {scalar(f)}" for k, f in e.values)
+                lines.append(
+                    f"      - {{after: {e.after}, label: {_quote(e.label)}, values: {{{values}}}}}"
+                )
+        if res.merged.get(key):
+            lines.append(f"    merged_rows: [{', '.join(dict.fromkeys(res.merged[key]))}]")
+        if res.notes.get(key):
+            lines.append(f"    notes: [{', '.join(_quote(n) for n in res.notes[key])}]")
+        if lines:
+            out += [f"  {key}:", *lines]
+    return ["local:", *out] if out else []
+
+
 def _comment(text: str) -> list[str]:
     lines = []
     for raw in _FORBIDDEN.sub("", text).split("\n"):
@@ -125,7 +156,8 @@ def to_yaml(imp: Imported) -> str:
         out.append(f'# 原文中找不到的格（写作 "?"）：{len(imp.missing)} 个')
     out.append("")
     _emit(_tree(imp), 0, out)
-    notes = [(k, n) for k, ns in imp.tables.notes.items() for n in ns]
+    out.extend(_local(imp))
+    notes = [(k, n) for k, ns in imp.tables.notes.items() for n in ns if k not in imp.fmt.tables]
     unplaced = imp.text.unplaced + [("表格中未能对应的行", r) for r in imp.tables.unplaced]
     if notes or unplaced:
         out.append("")

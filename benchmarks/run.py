@@ -174,6 +174,18 @@ def check_throughput(cores: int, copies: int = 10) -> list[tuple[str, str]]:
                 many[-1].parent.mkdir(exist_ok=True)
                 shutil.copyfile(p, many[-1])
         names = [str(p) for p in many]
+        from generator.importer.check import check_one
+
+        check_one(names[0])  # warm: format data, schema, parsers
+        per_doc = []
+        for name in names[: len(published)]:
+            t0 = time.process_time()
+            check_one(name)
+            per_doc.append(time.process_time() - t0)
+        rows.append(
+            ("in-process CPU per published document: import + validate (median)",
+             f"{statistics.median(per_doc) * 1000:.0f} ms")
+        )  # fmt: skip
         for jobs in (1, cores):
             seconds, rss = nianbao("check", "-j", str(jobs), *names, cwd=root, ok=(0, 1))
             rows.append(

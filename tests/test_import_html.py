@@ -194,7 +194,12 @@ def test_an_extra_local_row_is_kept_not_mistaken_for_an_official_one(tmp_path: P
 
 
 def test_a_category_printed_as_one_row_goes_to_its_last_sub_row(tmp_path: Path) -> None:
-    rep = F.report()
+    one = {
+        ("applications", row, col): "1"
+        for row in ("received", "total")
+        for col in ("natural_person", "total")
+    }
+    rep = F.report(values=one)
     _, t3 = rep.grids[1]
     results_node = get_format("2021").tables["applications"].rows[2]  # 三、本年度办理结果
     group = results_node.children[5]  # （六）其他处理
@@ -210,6 +215,8 @@ def test_a_category_printed_as_one_row_goes_to_its_last_sub_row(tmp_path: Path) 
     yaml_text = to_yaml(imported)
     assert "merged_rows: [other_handling]" in yaml_text
     assert "no_correction:" not in yaml_text
+    outcome = F.validate_text(yaml_text)
+    assert getattr(outcome, "ok", False), [d.format() for d in getattr(outcome, "errors", [])]
 
 
 def test_local_wordings_extra_rows_and_notes_are_written_under_local(tmp_path: Path) -> None:
@@ -224,3 +231,27 @@ def test_local_wordings_extra_rows_and_notes_are_written_under_local(tmp_path: P
         "values: {issued: 3, repealed: 0, in_force: 8}}"
     ) in local
     assert 'notes: ["注：含上年度结转。"]' in local
+
+
+def test_yaml_with_blank_dash_and_local_variants_validates(tmp_path: Path) -> None:
+    rep = F.report(
+        values={RECEIVED: "", GRANTED: "-"},
+        labels=LOCAL,
+        notes={"review_litigation": "注：行政复议、行政诉讼数量含上年度结转数量。"},
+    )
+    rep.grids[0][1].insert(4, [("其他主动公开文件", 1, 1), ("3", 1, 1), ("0", 1, 1), ("8", 1, 1)])
+    outcome = F.validate_text(to_yaml(import_file(_page(tmp_path, rep))))
+    assert getattr(outcome, "ok", False), [d.format() for d in getattr(outcome, "errors", [])]
+    codes = {d.code for d in getattr(outcome, "warnings", [])}
+    assert codes, "a blank and a dash that the rules read are warnings"
+
+
+def test_yaml_with_unreadable_cells_validates_with_warnings(tmp_path: Path) -> None:
+    html = F.to_html(F.report())
+    start = html.index("<p><span>四、")
+    end = html.index("</table>", start) + len("</table>")
+    page = tmp_path / "no-t4.html"
+    page.write_text(html[:start] + html[end:], "utf-8")
+    outcome = F.validate_text(to_yaml(import_file(page)))
+    assert getattr(outcome, "ok", False), [d.format() for d in getattr(outcome, "errors", [])]
+    assert any("UNREADABLE" in d.code for d in getattr(outcome, "warnings", []))

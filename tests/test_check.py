@@ -120,3 +120,11 @@ def test_a_narrative_finding_quotes_the_sentence_and_names_the_part(
     assert finding["code"].startswith("N-")
     assert finding["section"] == "一、总体情况（二）依申请公开"
     assert finding["quote"] == "本年共收到政府信息公开申请17件"
+
+
+def test_findings_carry_the_fingerprint_an_acknowledgement_names(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["check", "--format", "json", str(_wrong(tmp_path))])
+    findings = json.loads(capsys.readouterr().out)[0]["findings"]
+    assert findings and all(f["fingerprint"] for f in findings)

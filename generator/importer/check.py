@@ -132,7 +132,10 @@ def _locate(
         "labels": label_path(d.labels), "expected": d.expected, "found": d.found,
         "fingerprint": getattr(d, "fingerprint", None),
     }  # fmt: skip
-    path = cells.get((loc.line, loc.column))
+    subject = getattr(d, "subject", None)  # the cell a rule is about, when it says so
+    path = tuple(subject.split(".")) if isinstance(subject, str) else None
+    if path not in imp.fmt.cells:
+        path = cells.get((loc.line, loc.column))
     placed = imp.tables.figures.get(path) if path else None
     if path and path[0] in imp.fmt.tables:
         table = imp.fmt.tables[path[0]]

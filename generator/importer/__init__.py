@@ -73,8 +73,8 @@ def read_bytes(path: Path) -> bytes:
     if st.st_size > MAX_SOURCE_BYTES:
         raise Unreadable(f"{path}: 文件过大（{st.st_size} 字节，上限 {MAX_SOURCE_BYTES}）")
     try:
-        with open(path, "rb") as f:
-            return f.read(MAX_SOURCE_BYTES + 1)
+        with open(path, "rb") as f:  # sized by stat: a read never reserves the whole limit
+            return f.read(min(st.st_size, MAX_SOURCE_BYTES) + 1)
     except OSError as exc:
         raise Unreadable(f"{path}: 无法读取（{exc.strerror or exc}）") from None
 

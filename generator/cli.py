@@ -109,7 +109,32 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("schema", help="输出报告 YAML 的 JSON Schema")
     s.add_argument("-o", "--output", metavar="FILE", help="写入文件而不是标准输出")
+    _import_parsers(sub)
     return parser
+
+
+def _import_parsers(sub: Any) -> None:
+    """``import`` and ``check``: published reports (HTML, DOCX, DOC, PDF, XLSX) in."""
+    i = sub.add_parser("import", help="把已发布的报告（HTML/DOCX/DOC/PDF/XLSX）导入为 YAML")
+    i.add_argument("sources", nargs="+", metavar="SOURCE", help="已发布的报告文件")
+    i.add_argument(
+        "-o",
+        "--output",
+        metavar="DIR",
+        help="输出目录（默认 reports）；单个源文件时可写 .yaml 文件名",
+    )
+    i.add_argument("--agency", help="机关全称（默认从标题读出）")
+    i.add_argument("--year", type=int, help="年度（默认从标题读出）")
+    i.add_argument("--format", choices=["2019", "2021"], help="格式 2019 或 2021（默认按年度）")
+    i.add_argument("--force", action="store_true", help="覆盖已存在的 YAML 文件")
+    k = sub.add_parser("check", help="检查已发布的报告（不写 YAML），问题按原文的表、行、列指出")
+    k.add_argument("sources", nargs="+", metavar="SOURCE", help="已发布的报告文件")
+    k.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text",
+                   help="输出格式（默认 text）")  # fmt: skip
+    k.add_argument(
+        "--summary", metavar="FILE", help="另写一份汇总表（.csv 或 .xlsx），每个问题一行"
+    )
+    k.add_argument("-j", "--jobs", type=int, metavar="N", help="并行数（默认：CPU 核数）")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -130,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "schema": _schema,
             "serve": _serve,
             "summary": _summary,
+            "import": _import,
+            "check": _check,
         }[args.command]
         return handler(args)
     except SystemExit as exc:
@@ -647,3 +674,26 @@ def _summary(args: argparse.Namespace) -> int:
         print(f"校验未通过：{'、'.join(done.invalid)}", file=sys.stderr)
     print(f"问题 {done.findings} 条", file=sys.stderr)
     return EXIT_INVALID if done.invalid else EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from .importer.commands import run_import
+
+    return run_import(
+        args.sources, args.output, agency=args.agency, year=args.year,
+        format_id=args.format, force=args.force,
+    )  # fmt: skip
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .importer.check import check_sources, render, write_summary
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("-j 必须是正整数")
+    results = check_sources(args.sources, args.jobs or os.cpu_count() or 1)
+    sys.stdout.write(render(results, args.format))
+    if args.summary:
+        write_summary(results, Path(args.summary))
+    if any(r.error for r in results):
+        return EXIT_USAGE
+    return EXIT_INVALID if any(r.findings for r in results) else EXIT_OK

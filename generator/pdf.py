@@ -1,0 +1,245 @@
+"""DOCX → PDF with LibreOffice headless: the real office engine, one process per build.
+
+Starting an office process costs seconds, converting a report in a running one a
+fraction of that, so a build collects the DOCX of every PDF that is out of date and
+converts them in one ``soffice --convert-to pdf`` call.  That process gets its own
+profile directory (a user's open LibreOffice is neither used nor disturbed), a
+timeout, and a fontconfig file (``fonts.conf`` beside this module) that maps the 公文
+fonts to installed Chinese faces (Noto Serif/Sans CJK SC), never to the Japanese
+variant that fontconfig would otherwise pick first.
+
+LibreOffice stamps each PDF with the clock and a random id; ``reproducible`` puts
+the DOCX's own date (the report's publication date) in their place, byte for byte
+the same length, so the cross-reference table stays valid and the same sources give
+the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import UsageError
+from .output import write_atomic
+
+if TYPE_CHECKING:
+    from .build import BuildResult
+
+__all__ = ["ConversionError", "convert", "find_soffice", "finish", "reproducible"]
+
+FONTS_CONF = Path(__file__).with_name("fonts.conf")
+TIMEOUT_BASE = 120.0  # seconds: starting the office process, first-run profile setup
+TIMEOUT_PER_FILE = 20.0
+
+_INSTALL = (
+    "生成 PDF 需要 LibreOffice（soffice），但没有找到。请安装后重试：\n"
+    "  Debian/Ubuntu：sudo apt install libreoffice-writer-nogui\n"
+    "  Fedora：sudo dnf install libreoffice-writer\n"
+    "  macOS：brew install --cask libreoffice\n"
+    "  Windows：从 https://www.libreoffice.org/download/ 下载安装程序\n"
+    "已安装在别处时，用环境变量 NIANBAO_SOFFICE 指明 soffice 的完整路径。"
+)
+
+
+class ConversionError(Exception):
+    """The office process failed as a whole (it could not start, crashed or timed out)."""
+
+
+def find_soffice() -> str:
+    """The LibreOffice program to run; UsageError (exit 2) saying how to install it."""
+    named = os.environ.get("NIANBAO_SOFFICE", "").strip()
+    if named:
+        if Path(named).is_file():
+            return named
+        raise UsageError(f"NIANBAO_SOFFICE={named}：文件不存在\n{_INSTALL}")
+    for name in ("soffice", "libreoffice"):
+        found = shutil.which(name)
+        if found:
+            return found
+    for candidate in _usual_places():
+        if candidate.is_file():
+            return str(candidate)
+    raise UsageError(_INSTALL)
+
+
+def _usual_places() -> list[Path]:
+    if sys.platform == "win32":
+        roots = [os.environ.get(v, "") for v in ("ProgramFiles", "ProgramFiles(x86)")]
+        return [Path(r) / "LibreOffice" / "program" / "soffice.exe" for r in roots if r]
+    if sys.platform == "darwin":
+        return [Path("/Applications/LibreOffice.app/Contents/MacOS/soffice")]
+    return [Path("/opt/libreoffice/program/soffice"), Path("/usr/lib/libreoffice/program/soffice")]
+
+
+def convert(soffice: str, docx: Sequence[bytes]) -> list[bytes | None]:
+    """Each DOCX as reproducible PDF bytes (None for a file LibreOffice could not convert).
+
+    Raises ConversionError when the office process itself fails or times out.
+    """
+    with tempfile.TemporaryDirectory(prefix="nianbao-pdf-") as tmp:
+        work = Path(tmp)
+        inputs = work / "in"
+        outputs = work / "out"
+        inputs.mkdir()
+        outputs.mkdir()
+        names = [f"{i:05d}" for i in range(len(docx))]
+        for name, data in zip(names, docx, strict=True):
+            (inputs / f"{name}.docx").write_bytes(data)
+        fonts = work / "fonts.conf"
+        fonts.write_text(_fonts_conf(), encoding="utf-8")
+        command = [
+            soffice,
+            f"-env:UserInstallation={(work / 'profile').as_uri()}",
+            "--headless",
+            "--invisible",
+            "--nologo",
+            "--nodefault",
+            "--norestore",
+            "--nolockcheck",
+            "--convert-to",
+            "pdf:writer_pdf_Export",
+            "--outdir",
+            str(outputs),
+            *(str(inputs / f"{n}.docx") for n in names),
+        ]
+        env = {**os.environ, "FONTCONFIG_FILE": str(fonts), "TZ": "UTC"}
+        env.pop("SOURCE_DATE_EPOCH", None)  # dates are fixed below, from the DOCX
+        _run(command, env, TIMEOUT_BASE + TIMEOUT_PER_FILE * len(docx), work)
+        out: list[bytes | None] = []
+        for name, data in zip(names, docx, strict=True):
+            pdf = outputs / f"{name}.pdf"
+            out.append(reproducible(pdf.read_bytes(), _docx_date(data)) if pdf.is_file() else None)
+        return out
+
+
+def _fonts_conf() -> str:
+    """The shipped aliases, on top of the user's fontconfig file if one is set."""
+    text = FONTS_CONF.read_text(encoding="utf-8")
+    user = os.environ.get("FONTCONFIG_FILE", "").strip()
+    if user:
+        text = text.replace("/etc/fonts/fonts.conf", _xml_text(user), 1)
+    return text
+
+
+def _xml_text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _run(command: list[str], env: dict[str, str], timeout: float, cwd: Path) -> None:
+    """Run the office process in its own process group, so a timeout ends all of it."""
+    posix = sys.platform != "win32"
+    try:
+        proc = subprocess.Popen(
+            command,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=posix,
+        )
+    except OSError as exc:
+        raise ConversionError(f"无法启动 LibreOffice（{command[0]}）：{exc.strerror}") from None
+    try:
+        log, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill(proc, posix)
+        raise ConversionError(f"LibreOffice 转换超时（{timeout:.0f} 秒），已终止") from None
+    except BaseException:  # Ctrl-C: never leave an office process behind
+        _kill(proc, posix)
+        raise
+    if proc.returncode != 0:
+        tail = log.decode("utf-8", "replace").strip().splitlines()[-3:]
+        raise ConversionError(
+            f"LibreOffice 转换失败（退出码 {proc.returncode}）" + "：" + " / ".join(tail)
+        )
+
+
+def _kill(proc: subprocess.Popen[bytes], posix: bool) -> None:
+    with contextlib.suppress(OSError):
+        if posix:
+            os.killpg(proc.pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+        else:
+            proc.kill()
+    proc.wait()
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>([^<]+)</dcterms:modified>")
+
+
+def _docx_date(docx: bytes) -> datetime:
+    """The DOCX's modification date (the report's publication date), else 2000-01-01."""
+    with contextlib.suppress(KeyError, ValueError, zipfile.BadZipFile):
+        with zipfile.ZipFile(BytesIO(docx)) as z:
+            found = _MODIFIED.search(z.read("docProps/core.xml"))
+        if found:
+            return datetime.fromisoformat(found.group(1).decode().replace("Z", "+00:00"))
+    return datetime(2000, 1, 1, tzinfo=UTC)
+
+
+_DATE = re.compile(rb"/(CreationDate|ModDate)\s*\(D:(\d{14})")
+_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]{32})>\s*<([0-9A-Fa-f]{32})>")
+_XMP_DATE = re.compile(rb"<xmp:(?:CreateDate|ModifyDate|MetadataDate)>([^<]{19})")
+
+
+def reproducible(pdf: bytes, when: datetime) -> bytes:
+    """``pdf`` with its dates set to ``when`` and its /ID derived from its content.
+
+    Every replacement has the length of what it replaces, so object offsets (the
+    cross-reference table) stay valid without rewriting the file.
+    """
+    stamp = when.astimezone(UTC).strftime("%Y%m%d%H%M%S").encode()
+    iso = when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S").encode()
+    out = _DATE.sub(lambda m: b"/" + m.group(1) + b"(D:" + stamp, pdf)
+    out = _XMP_DATE.sub(lambda m: m.group(0)[: -len(m.group(1))] + iso, out)
+    zeroed = _ID.sub(
+        lambda m: m.group(0).replace(m.group(1), b"0" * 32).replace(m.group(2), b"0" * 32), out
+    )
+    digest = hashlib.md5(zeroed, usedforsecurity=False).hexdigest().upper().encode()
+    return _ID.sub(
+        lambda m: m.group(0).replace(m.group(1), digest).replace(m.group(2), digest), out
+    )
+
+
+def finish(pending: Sequence[tuple[BuildResult, bytes]]) -> None:
+    """Convert the DOCX of every pending PDF in one office process, then write each PDF
+    atomically and note it in its result (``written``, ``sizes``, ``hashes``).
+
+    A file LibreOffice could not convert fails its report; a failing office process
+    fails them all, each with the reason.
+    """
+    if not pending:
+        return
+    try:
+        pdfs = convert(find_soffice(), [docx for _, docx in pending])
+    except (ConversionError, UsageError) as exc:
+        for result, _ in pending:
+            result.failed, result.crash, result.environment = True, str(exc), True
+        return
+    for (result, _), pdf in zip(pending, pdfs, strict=True):
+        if pdf is None:
+            result.failed, result.environment = True, True
+            result.crash = "LibreOffice 未能把这份报告转换为 PDF"
+            continue
+        path = result.target.outputs["pdf"]
+        try:
+            changed = write_atomic(path, pdf, root=result.target.outdir)
+        except UsageError as exc:
+            result.failed, result.crash, result.environment = True, str(exc), True
+            continue
+        (result.written if changed else result.unchanged).append(path)
+        result.sizes["pdf"] = len(pdf)
+        result.hashes["pdf"] = hashlib.sha256(pdf).hexdigest()

@@ -67,7 +67,7 @@ CHARS_PER_LINE = 28
 # its characters itself (w:spacing -0.25 pt), which every office suite honours.
 CHARACTER_GRID = False
 BODY_CONDENSE_TWIPS = -5
-FOOTER_DISTANCE = Mm(25)  # puts the page number's dashes about 7 mm under the text block
+FOOTER_DISTANCE = Mm(25.2)  # the dashes of "— N —" 7 mm under the text block (GB/T 9704 7.5)
 
 INDENT_2 = 2 * BODY_PT * 20  # 左空二字, in twips (Word also gets firstLineChars=200)
 LIST_HANGING = 2 * BODY_PT * 20  # room for "12." before the item's text

@@ -25,7 +25,7 @@ from collections.abc import Iterator, Sequence
 
 from ..layout import Grid
 
-__all__ = ["allowed_breaks", "keep_flags", "row_heights"]
+__all__ = ["allowed_breaks", "html_keeps", "keep_flags", "row_heights"]
 
 LINE_EM = 1.45  # a single-spaced line of a CJK face (Noto CJK ascent + descent)
 ROW_PAD_TWIPS = 30  # borders and rounding per row
@@ -70,15 +70,15 @@ def _crossing(grid: Grid, boundary: int) -> Iterator[int]:
 def _candidates(grid: Grid) -> Iterator[list[int]]:
     """Sets of row boundaries where a break may fall, coarsest first.
 
-    A boundary ``b`` is a break before grid row ``b``.  Blocks (表二) break between
-    blocks first; a cross table (表三) between rows whose merged labels from stub column
-    ``depth`` on are whole, for depth 0, 1, …; last of all, anywhere.
+    A boundary ``b`` is a break before grid row ``b``.  First between the top-level
+    categories (``Grid.categories``: 表二's blocks, 表三's 一、二、三、四); then between rows
+    whose merged labels from stub column ``depth`` on stay whole, for depth 1, 2, …;
+    last of all, anywhere.
     """
     first, end = grid.head, len(grid.rows)
     inner = range(first + 1, end)
-    if len(grid.bodies) > 1:
-        yield [b.start for b in grid.bodies[1:]]
-    depths = sorted({c.col for row in grid.rows for c in row if c.kind == "row"})
+    yield [g.start for g in grid.categories()[1:]]
+    depths = sorted({c.col for row in grid.rows for c in row if c.kind == "row"} - {0})
     for depth in depths:
         yield [b for b in inner if all(col < depth for col in _crossing(grid, b))]
     yield list(inner)
@@ -105,6 +105,23 @@ def allowed_breaks(grid: Grid, heights: Sequence[int], page: int) -> list[int]:
         if all(head + sum(heights[a:b]) <= page for a, b in itertools.pairwise(edges)):
             return chosen
     return chosen
+
+
+def html_keeps(grid: Grid) -> frozenset[int]:
+    """Grid rows after which a printed HTML table must not break (``break-after: avoid``),
+    beyond the ``tbody`` per category that CSS keeps whole: rows inside a merged
+    sub-category label, and the first and last rows of the body (3 on either side)."""
+    end = len(grid.rows)
+    keep = {r for r in range(grid.head, end - 1) if any(True for _ in _crossing_deep(grid, r + 1))}
+    body = range(grid.head, end)
+    keep.update(body[: MIN_BODY_ROWS - 1])
+    keep.update(body[-MIN_BODY_ROWS:-1])
+    keep.update(range(grid.head))
+    return frozenset(keep)
+
+
+def _crossing_deep(grid: Grid, boundary: int) -> Iterator[int]:
+    return (col for col in _crossing(grid, boundary) if col > 0)
 
 
 def keep_flags(grid: Grid, heights: Sequence[int], page: int) -> list[bool]:

@@ -504,7 +504,7 @@ def _pdfs(
         and (force or not manifest.up_to_date(r.target.outputs["pdf"], r.fingerprints["pdf"]))
     ]  # fmt: skip
     if not stop.is_set():
-        pdf.finish(stale)
+        pdf.finish(stale, stop)
     if stop.is_set():
         return
     for result in waiting:

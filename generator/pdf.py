@@ -25,6 +25,8 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import zipfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -45,6 +47,7 @@ __all__ = ["ConversionError", "convert", "find_soffice", "finish", "reproducible
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
 TIMEOUT_BASE = 120.0  # seconds: starting the office process, first-run profile setup
 TIMEOUT_PER_FILE = 20.0
+_POLL = 0.1  # seconds between looks at the stop request
 
 _INSTALL = (
     "生成 PDF 需要 LibreOffice（soffice），但没有找到。请安装后重试：\n"
@@ -86,10 +89,13 @@ def _usual_places() -> list[Path]:
     return [Path("/opt/libreoffice/program/soffice"), Path("/usr/lib/libreoffice/program/soffice")]
 
 
-def convert(soffice: str, docx: Sequence[bytes]) -> list[bytes | None]:
+def convert(
+    soffice: str, docx: Sequence[bytes], stop: threading.Event | None = None
+) -> list[bytes | None]:
     """Each DOCX as reproducible PDF bytes (None for a file LibreOffice could not convert).
 
-    Raises ConversionError when the office process itself fails or times out.
+    Raises ConversionError when the office process itself fails, times out or is
+    stopped (``stop`` set, as the build's signal handler does).
     """
     with tempfile.TemporaryDirectory(prefix="nianbao-pdf-") as tmp:
         work = Path(tmp)
@@ -119,7 +125,7 @@ def convert(soffice: str, docx: Sequence[bytes]) -> list[bytes | None]:
         ]
         env = {**os.environ, "FONTCONFIG_FILE": str(fonts), "TZ": "UTC"}
         env.pop("SOURCE_DATE_EPOCH", None)  # dates are fixed below, from the DOCX
-        _run(command, env, TIMEOUT_BASE + TIMEOUT_PER_FILE * len(docx), work)
+        _run(command, env, TIMEOUT_BASE + TIMEOUT_PER_FILE * len(docx), work, stop)
         found = [outputs / f"{name}.pdf" for name in names]
         jobs = [
             (p.read_bytes(), _docx_date(d)) for p, d in zip(found, docx, strict=True) if p.is_file()
@@ -155,8 +161,15 @@ def _xml_text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _run(command: list[str], env: dict[str, str], timeout: float, cwd: Path) -> None:
-    """Run the office process in its own process group, so a timeout ends all of it."""
+def _run(
+    command: list[str],
+    env: dict[str, str],
+    timeout: float,
+    cwd: Path,
+    stop: threading.Event | None,
+) -> None:
+    """Run the office process in its own process group, so that a timeout or a stop
+    request ends all of it (soffice starts a second process)."""
     posix = sys.platform != "win32"
     try:
         proc = subprocess.Popen(
@@ -171,11 +184,8 @@ def _run(command: list[str], env: dict[str, str], timeout: float, cwd: Path) -> 
     except OSError as exc:
         raise ConversionError(f"无法启动 LibreOffice（{command[0]}）：{exc.strerror}") from None
     try:
-        log, _ = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill(proc, posix)
-        raise ConversionError(f"LibreOffice 转换超时（{timeout:.0f} 秒），已终止") from None
-    except BaseException:  # Ctrl-C: never leave an office process behind
+        log = _wait(proc, timeout, stop)
+    except BaseException:  # timeout, stop, Ctrl-C: never leave an office process behind
         _kill(proc, posix)
         raise
     if proc.returncode != 0:
@@ -183,6 +193,19 @@ def _run(command: list[str], env: dict[str, str], timeout: float, cwd: Path) -> 
         raise ConversionError(
             f"LibreOffice 转换失败（退出码 {proc.returncode}）" + "：" + " / ".join(tail)
         )
+
+
+def _wait(proc: subprocess.Popen[bytes], timeout: float, stop: threading.Event | None) -> bytes:
+    """The process's output once it ends; ConversionError after ``timeout`` or on stop."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return proc.communicate(timeout=_POLL)[0]
+        except subprocess.TimeoutExpired:
+            if stop is not None and stop.is_set():
+                raise ConversionError("已停止，PDF 未生成") from None
+            if time.monotonic() > deadline:
+                raise ConversionError(f"LibreOffice 转换超时（{timeout:.0f} 秒），已终止") from None
 
 
 def _kill(proc: subprocess.Popen[bytes], posix: bool) -> None:
@@ -207,7 +230,9 @@ def _docx_date(docx: bytes) -> datetime:
     return datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def finish(pending: Sequence[tuple[BuildResult, bytes]]) -> None:
+def finish(
+    pending: Sequence[tuple[BuildResult, bytes]], stop: threading.Event | None = None
+) -> None:
     """Convert the DOCX of every pending PDF in one office process, then write each PDF
     atomically and note it in its result (``written``, ``sizes``, ``hashes``).
 
@@ -217,7 +242,7 @@ def finish(pending: Sequence[tuple[BuildResult, bytes]]) -> None:
     if not pending:
         return
     try:
-        pdfs = convert(find_soffice(), [docx for _, docx in pending])
+        pdfs = convert(find_soffice(), [docx for _, docx in pending], stop)
     except (ConversionError, UsageError) as exc:
         for result, _ in pending:
             result.failed, result.crash, result.environment = True, str(exc), True

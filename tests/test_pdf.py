@@ -218,3 +218,23 @@ def test_reproducible_fixes_dates_and_id_in_place() -> None:
     assert out.count(b"D:20220120000000Z'") == 2
     other = raw.replace(b"CBECA544A2A7825877D05CFDED864ADC", b"0123456789ABCDEF0123456789ABCDEF")
     assert pdf.reproducible(other.replace(b"031757", b"101010"), when) == out
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the fake office is a shell script")
+def test_a_stop_request_ends_the_office_process(tmp_path: Path) -> None:
+    """Ctrl-C or SIGTERM during the conversion (the build sets its stop event): the
+    office process is killed at once and the conversion fails saying so."""
+    import threading
+
+    pid_file = tmp_path / "pid"
+    fake = tmp_path / "soffice"
+    fake.write_text(f"#!/bin/sh\necho $$ > '{pid_file}'\nexec sleep 60\n", encoding="utf-8")
+    fake.chmod(0o755)
+    stop = threading.Event()
+    stop.set()
+    with pytest.raises(pdf.ConversionError, match="已停止"):
+        pdf.convert(str(fake), [b"not a docx"], stop)
+    if pid_file.exists():  # the shell got as far as writing its pid: it must be gone
+        pid = int(pid_file.read_text())
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)

@@ -52,7 +52,7 @@ _VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
     "url": {"type": "string", "pattern": r"^https?://[^\s]+$"},
     "lines": {
         "type": ["array", "null"],
-        "items": {"type": "string", "minLength": 1},
+        "items": {"type": "string", "minLength": 1, "x-kind": "text"},
         "minItems": 1,
         "maxItems": 4,
     },
@@ -407,6 +407,9 @@ _PROBLEMS: dict[str, _Problem] = {
     "pattern": _Problem("SCHEMA-FORMAT", "写法不对", trap_hint=True),
     "format": _Problem("SCHEMA-FORMAT", "写法不对", trap_hint=True),
     "enum": _Problem("SCHEMA-ENUM", "不是允许的取值"),
+    "minLength": _Problem("SCHEMA-FORMAT", "不能为空"),
+    "minItems": _Problem("SCHEMA-RANGE", "项数超出允许范围"),
+    "maxItems": _Problem("SCHEMA-RANGE", "项数超出允许范围"),
 }
 """The keywords whose failure is one diagnostic about the value itself."""
 

@@ -25,6 +25,7 @@ __all__ = [
     "PDFFONTS",
     "PDFTOTEXT",
     "SOFFICE",
+    "numbered_pages",
     "page_count",
     "page_texts",
     "pdffonts",
@@ -133,6 +134,17 @@ def page_texts(pdf: Path) -> list[list[str]]:
         text = _run(PDFTOTEXT, "-f", str(n), "-l", str(n), "-raw", "-enc", "UTF-8", str(pdf), "-")
         pages.append([ln for ln in text.splitlines() if ln.strip() and not _PAGE_NUMBER.match(ln)])
     return pages
+
+
+def numbered_pages(pdf: Path) -> list[int]:
+    """The page number printed on each page ("— N —"), in page order."""
+    assert PDFTOTEXT is not None
+    out = []
+    for n in range(1, page_count(pdf) + 1):
+        text = _run(PDFTOTEXT, "-f", str(n), "-l", str(n), "-raw", "-enc", "UTF-8", str(pdf), "-")
+        found = [int(m[1]) for m in re.finditer(r"—\s*(\d+)\s*—", text)]
+        out.append(found[-1] if found else 0)
+    return out
 
 
 def plain(text: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,8 @@ from generator.render.pagination import allowed_breaks, html_keeps, keep_flags, 
 from generator.values import cn_date
 
 from .conftest import MINIMAL, PrintBuild, example_reports, report_of
-from .printing import page_texts, plain, report_headings, variants
-from .support import NS, Package, w
+from .printing import numbered_pages, page_texts, plain, report_headings, variants
+from .support import CHROMIUM, NS, Package, chromium, w
 
 OPTIONS = RenderOptions()
 
@@ -284,3 +285,47 @@ def test_the_variants_cover_page_ends(
     rules above are tested where they matter: the page counts differ between them."""
     counts = {len(pages[f"variant-{n}/2021"]) for n in variants() if n.startswith("long")}
     assert len(counts) >= 3
+
+
+def test_title_lines_must_be_a_list_of_lines(write_report: Callable[..., Path]) -> None:
+    """``title_lines: 某市`` (a string) is a SCHEMA-TYPE error that shows the list form."""
+    from generator.validate import check_file
+
+    path = write_report(MINIMAL + "title_lines: 测试局\n")
+    (error,) = check_file(path).errors
+    assert error.code == "SCHEMA-TYPE"
+    assert "列表" in (error.expected or "")
+
+
+# --------------------------------------------------------------------------- HTML printed
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium is not on PATH (apt install chromium)")
+@pytest.mark.parametrize("variant", ["long-narrative-5", "long-tail-13", "every-row-non-zero"])
+def test_printed_html_has_page_numbers_and_keeps_the_tail(variant: str, tmp_path: Path) -> None:
+    """Chromium prints "— N —" on every page; no page ends with a heading; the agency
+    and the date are on the last page with the end of the body; 表三 is on one page."""
+    from .printing import PDFTOTEXT, variants, write_variants
+
+    if PDFTOTEXT is None:
+        pytest.skip("pdftotext is not installed (apt install poppler-utils)")
+    write_variants(tmp_path / "reports")
+    report = report_of(tmp_path / "reports" / f"variant-{variant}" / "2021.yaml")
+    assert variant in variants()
+    page = tmp_path / "page.html"
+    page.write_bytes(HTML.render(report, OPTIONS))
+    out = tmp_path / "page.pdf"
+    chromium(tmp_path, page, "--no-pdf-header-footer", f"--print-to-pdf={out}")
+    numbered = numbered_pages(out)
+    assert numbered == list(range(1, len(numbered) + 1))
+    pages = [[ln for ln in p if ln] for p in page_texts(out)]
+    headings = {plain(h) for h in report_headings(report)}
+    for n, lines in enumerate(pages[:-1], start=1):
+        assert plain(lines[-1]) not in headings, f"page {n} ends with heading {lines[-1]}"
+    date = cn_date(report.published) if report.published else ""
+    last = plain("".join(pages[-1]))
+    assert last.endswith(plain(report.agency + date)) and len(pages[-1]) >= 3
+    joined = [plain("".join(p)) for p in pages]
+    labels = _leaf_rows(_table(report, "applications")).values()
+    assert set.intersection(*(set(_page_of(joined, label)) for label in labels))

@@ -47,6 +47,7 @@ __all__ = ["ConversionError", "convert", "find_soffice", "finish", "reproducible
 FONTS_CONF = Path(__file__).with_name("fonts.conf")
 TIMEOUT_BASE = 120.0  # seconds: starting the office process, first-run profile setup
 TIMEOUT_PER_FILE = 20.0
+MAX_BATCH = 2000  # files per office process: its command line stays under Windows' 32K
 _POLL = 0.1  # seconds between looks at the stop request
 
 _INSTALL = (
@@ -120,8 +121,8 @@ def convert(
             "--convert-to",
             "pdf:writer_pdf_Export",
             "--outdir",
-            str(outputs),
-            *(str(inputs / f"{n}.docx") for n in names),
+            "out",
+            *(f"in/{n}.docx" for n in names),  # relative to cwd: short, for Windows' 32K limit
         ]
         env = {**os.environ, "FONTCONFIG_FILE": str(fonts), "TZ": "UTC"}
         env.pop("SOURCE_DATE_EPOCH", None)  # dates are fixed below, from the DOCX
@@ -233,8 +234,8 @@ def _docx_date(docx: bytes) -> datetime:
 def finish(
     pending: Sequence[tuple[BuildResult, bytes]], stop: threading.Event | None = None
 ) -> None:
-    """Convert the DOCX of every pending PDF in one office process, then write each PDF
-    atomically and note it in its result (``written``, ``sizes``, ``hashes``).
+    """Convert the DOCX of every pending PDF in one office process (one per 2,000), then
+    write each PDF atomically and note it in its result (``written``, ``sizes``, ``hashes``).
 
     A file LibreOffice could not convert fails its report; a failing office process
     fails them all, each with the reason.
@@ -242,12 +243,24 @@ def finish(
     if not pending:
         return
     try:
-        pdfs = convert(find_soffice(), [docx for _, docx in pending], stop)
-    except (ConversionError, UsageError) as exc:
+        soffice = find_soffice()
+    except UsageError as exc:
         for result, _ in pending:
             result.failed, result.crash, result.environment = True, str(exc), True
         return
-    for (result, _), pdf in zip(pending, pdfs, strict=True):
+    for start in range(0, len(pending), MAX_BATCH):
+        batch = pending[start : start + MAX_BATCH]
+        try:
+            pdfs = convert(soffice, [docx for _, docx in batch], stop)
+        except ConversionError as exc:
+            for result, _ in pending[start:]:
+                result.failed, result.crash, result.environment = True, str(exc), True
+            return
+        _write(batch, pdfs)
+
+
+def _write(batch: Sequence[tuple[BuildResult, bytes]], pdfs: Sequence[bytes | None]) -> None:
+    for (result, _), pdf in zip(batch, pdfs, strict=True):
         if pdf is None:
             result.failed, result.environment = True, True
             result.crash = "LibreOffice 未能把这份报告转换为 PDF"

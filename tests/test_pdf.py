@@ -238,3 +238,35 @@ def test_a_stop_request_ends_the_office_process(tmp_path: Path) -> None:
         pid = int(pid_file.read_text())
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the fake office is a shell script")
+def test_very_large_builds_convert_in_batches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More PDFs than fit on one command line: one office process per batch, every PDF
+    written to its own output."""
+    from generator.build import BuildResult, Target
+
+    log = tmp_path / "calls"
+    fake = tmp_path / "soffice"
+    fake.write_text(
+        "#!/bin/sh\n"
+        f"echo call >> '{log}'\n"
+        'for a in "$@"; do case "$a" in *.docx) n=$(basename "$a" .docx);'
+        ' printf "%%PDF-1.4\\n%%%%EOF\\n" > "out/$n.pdf";; esac; done\n',
+        encoding="utf-8",
+    )
+    fake.chmod(0o755)
+    monkeypatch.setenv("NIANBAO_SOFFICE", str(fake))
+    monkeypatch.setattr(pdf, "MAX_BATCH", 2)
+    out = tmp_path / "build"
+    out.mkdir()
+    results = [
+        BuildResult(Target(tmp_path / f"{i}.yaml", f"{i}", {"pdf": out / f"{i}.pdf"}, out))
+        for i in range(5)
+    ]
+    pdf.finish([(r, b"docx") for r in results])
+    assert log.read_text().split() == ["call"] * 3
+    assert all(r.ok and r.sizes["pdf"] > 0 for r in results)
+    assert sorted(p.name for p in out.iterdir()) == [f"{i}.pdf" for i in range(5)]

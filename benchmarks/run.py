@@ -167,7 +167,7 @@ def pdf_rows(n: int, cores: int) -> list[tuple[str, str]]:
             f"{statistics.median(single):.2f} s per report",
         ),
         (f"PDF: no-op rebuild of {n} reports (LibreOffice not started)", f"{noop * 1000:.0f} ms"),
-        ("PDF: peak memory of the nianbao process", f"{rss / 1024:.0f} MiB"),
+        ("PDF: peak memory of the largest process (LibreOffice)", f"{rss / 1024:.0f} MiB"),
     ]
 
 

@@ -270,3 +270,16 @@ def test_very_large_builds_convert_in_batches(
     assert log.read_text().split() == ["call"] * 3
     assert all(r.ok and r.sizes["pdf"] > 0 for r in results)
     assert sorted(p.name for p in out.iterdir()) == [f"{i}.pdf" for i in range(5)]
+
+
+def test_the_page_number_sits_7_mm_under_the_text_block(print_build: PrintBuild) -> None:
+    """GB/T 9704: the dashes of "— N —" 7 mm under the text block (which ends 35 mm
+    above the page's foot); measured at the middle of the dash's glyph box."""
+    from .printing import PDFTOTEXT
+
+    assert PDFTOTEXT is not None
+    box = _run(PDFTOTEXT, "-f", "1", "-l", "1", "-bbox", str(print_build.pdf(SEED_PDF)), "-")
+    dashes = re.findall(r'yMin="([0-9.]+)" xMax="[0-9.]+" yMax="([0-9.]+)">—<', box)
+    assert dashes
+    middle_mm = (float(dashes[0][0]) + float(dashes[0][1])) / 2 * 25.4 / 72
+    assert abs(middle_mm - (297 - 35) - 7) < 0.5, middle_mm

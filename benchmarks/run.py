@@ -3,6 +3,7 @@
     python benchmarks/run.py              # 1,000 synthetic reports
     python benchmarks/run.py -n 200       # quicker
     python benchmarks/run.py --write      # also rewrite benchmarks/RESULTS.md
+    python benchmarks/run.py --pdf-only --write   # only the PDF figures (needs LibreOffice)
 
 Synthetic reports are realistic: the full narrative of an example report (with its
 figure references) and every table filled with random figures that satisfy every
@@ -195,9 +196,83 @@ def check_throughput(cores: int, copies: int = 10) -> list[tuple[str, str]]:
     return rows
 
 
+def pdf_rows(n: int, cores: int) -> list[tuple[str, str]]:
+    """PDF throughput: ``n`` reports in one build (one LibreOffice process for all of
+    them), against starting LibreOffice once per file, and the no-op rebuild."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return [("PDF", "skipped: LibreOffice is not installed")]
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        make_tree(root, n)
+        docx, _ = nianbao("build", "-q", "-f", "docx", "-o", "d", cwd=root)
+        both, rss = nianbao("build", "-q", "-f", "docx,pdf", "-j", str(cores), "-o", "p", cwd=root)
+        noop, _ = nianbao("build", "-q", "-f", "docx,pdf", "-o", "p", cwd=root)
+        single = [
+            _one_soffice(soffice, root, path) for path in sorted((root / "d").rglob("*.docx"))[:3]
+        ]
+    batch = (both - docx) / n
+    return [
+        (
+            f"PDF: {n} reports, `build -f docx,pdf -j {cores}` (one LibreOffice process)",
+            f"{both:.1f} s = {n / both:.2f} reports/s",
+        ),
+        ("PDF: time per report beyond the DOCX, batched", f"{batch:.2f} s"),
+        (
+            "PDF: one LibreOffice process per file (median of 3, for comparison)",
+            f"{statistics.median(single):.2f} s per report",
+        ),
+        (f"PDF: no-op rebuild of {n} reports (LibreOffice not started)", f"{noop * 1000:.0f} ms"),
+        ("PDF: peak memory of the largest process (LibreOffice)", f"{rss / 1024:.0f} MiB"),
+    ]
+
+
+def _one_soffice(soffice: str, root: Path, docx: Path) -> float:
+    out = root / "single" / docx.parent.name
+    start = time.perf_counter()
+    subprocess.run(
+        [soffice, f"-env:UserInstallation={(root / 'profile').as_uri()}", "--headless",
+         "--convert-to", "pdf", "--outdir", str(out), str(docx)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    return time.perf_counter() - start
+
+
+def _machine(cores: int) -> str:
+    return (
+        f"{platform.node() or 'machine'}: {cores} cores, {platform.machine()}, "
+        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
+    )
+
+
+def _write_pdf(rows: list[tuple[str, str]], machine: str, n: int) -> None:
+    """Replace the PDF section of RESULTS.md (after ``<!-- pdf -->``)."""
+    path = ROOT / "benchmarks" / "RESULTS.md"
+    text = path.read_text("utf-8")
+    head, _, rest = text.partition("<!-- pdf -->")
+    after = rest.split("<!-- /pdf -->", 1)[1] if "<!-- /pdf -->" in rest else "\n"
+    table = "\n".join(["| measure | result |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
+    section = (
+        f"<!-- pdf -->\n\nMachine: {machine}; LibreOffice {_soffice_version()}; "
+        f"{time.strftime('%Y-%m-%d')}; `python benchmarks/run.py --pdf {n} --pdf-only`.\n\n"
+        f"{table}\n\n<!-- /pdf -->"
+    )
+    path.write_text(head + section + after, "utf-8")
+
+
+def _soffice_version() -> str:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        return "-"
+    done = subprocess.run([soffice, "--version"], capture_output=True, text=True, timeout=120)
+    return " ".join(done.stdout.split()[1:2]) or "?"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=1000, help="number of synthetic reports")
+    parser.add_argument("--pdf", type=int, default=100, help="reports in the PDF build")
+    parser.add_argument("--pdf-only", action="store_true", help="measure only the PDF output")
     parser.add_argument("--write", action="store_true", help="rewrite benchmarks/RESULTS.md")
     parser.add_argument("--check-only", action="store_true", help="only `nianbao check` throughput")
     args = parser.parse_args()
@@ -205,6 +280,13 @@ def main() -> None:
     if args.check_only:
         for a, b in check_throughput(cores):
             print(f"| {a} | {b} |")
+        return
+    if args.pdf_only:
+        rows = pdf_rows(args.pdf, cores)
+        print(_machine(cores))
+        print("\n".join(f"| {a} | {b} |" for a, b in rows))
+        if args.write:
+            _write_pdf(rows, _machine(cores), args.pdf)
         return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -242,21 +324,24 @@ def main() -> None:
     ]
     rows += [(f"in-process median per report: {k}", f"{v:.2f} ms") for k, v in stages.items()]
     rows += check_throughput(cores)
-    machine = (
-        f"{platform.node() or 'machine'}: {cores} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}, {platform.system()} {platform.release()}"
-    )
+    machine = _machine(cores)
     table = "\n".join(["| measure | result |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
     print(machine)
     print(table)
     if args.write:
         text = (ROOT / "benchmarks" / "RESULTS.md").read_text("utf-8")
-        head = text.split("<!-- results -->")[0]
+        head, _, rest = text.partition("<!-- results -->")
+        pdf = rest[rest.index("## PDF output") :] if "## PDF output" in rest else ""
         (ROOT / "benchmarks" / "RESULTS.md").write_text(
             f"{head}<!-- results -->\n\nMachine: {machine}; "
-            f"{time.strftime('%Y-%m-%d')}; `python benchmarks/run.py -n {n}`.\n\n{table}\n",
+            f"{time.strftime('%Y-%m-%d')}; `python benchmarks/run.py -n {n}`.\n\n{table}\n\n" + pdf,
             "utf-8",
         )
+    if args.pdf:
+        pdf = pdf_rows(args.pdf, cores)
+        print("\n".join(f"| {a} | {b} |" for a, b in pdf))
+        if args.write:
+            _write_pdf(pdf, machine, args.pdf)
 
 
 if __name__ == "__main__":

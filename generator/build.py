@@ -81,6 +81,8 @@ class BuildResult:
     """The failure came from the environment (unwritable output, full disk), not the report."""
     fingerprints: dict[str, str] = field(default_factory=dict)
     """Per format, the fingerprint of the inputs exactly as read for this build."""
+    pdf_source: bytes | None = None
+    """The DOCX its PDF is made from; PDFs are converted after the others, in one batch."""
 
     @property
     def ok(self) -> bool:
@@ -295,6 +297,9 @@ def write_target(result: BuildResult, rendered: dict[str, bytes]) -> BuildResult
     """Write a report's rendered outputs, each atomically; unchanged files are left alone."""
     try:
         for suffix, data in rendered.items():
+            if suffix == "pdf":
+                result.pdf_source = data
+                continue
             path = result.target.outputs[suffix]
             changed = write_atomic(path, data, root=result.target.outdir)
             (result.written if changed else result.unchanged).append(path)
@@ -434,16 +439,19 @@ def build(
     results: list[BuildResult] = []
     records: list[tuple[Path, str, str, int, str]] = []
     fingerprint = Fingerprinter(options.templates, options.reference_docx, outdir)
-    todo = _out_of_date(targets, Manifest.read(outdir), fingerprint, force, results, progress)
+    manifest = Manifest.read(outdir)
+    todo = _out_of_date(targets, manifest, fingerprint, force, results, progress)
 
     def done(result: BuildResult) -> None:
         results.append(result)
         if result.ok:
             for suffix, path in result.target.outputs.items():
+                if suffix not in result.sizes:  # a PDF is recorded once it is converted
+                    continue
                 fp = result.fingerprints[suffix]
                 size, sha = result.sizes[suffix], result.hashes[suffix]
                 records.append((path, result.target.name, fp, size, sha))
-        if progress:
+        if progress and (result.pdf_source is None or not result.ok):
             progress(result)
 
     queue = [_Job(t, options, strict, fingerprint.extras(t.outputs)) for t in todo]
@@ -452,6 +460,7 @@ def build(
         rendering = _serial(queue, stop) if workers <= 1 else _parallel(queue, workers, stop)
         for result in _written(rendering):
             done(result)
+        _pdfs(results, manifest, force, done, stop)
     finally:
         if records or outdir.is_dir():
             with _locked(outdir):
@@ -469,6 +478,38 @@ def build(
     results.sort(key=lambda r: order[r.target.source])
     unbuilt = [t for t in todo if t.source not in finished]
     return Summary(results, time.perf_counter() - start, unbuilt)
+
+
+def _pdfs(
+    results: list[BuildResult],
+    manifest: Manifest,
+    force: bool,
+    done: Callable[[BuildResult], None],
+    stop: threading.Event,
+) -> None:
+    """Convert the out-of-date PDFs in one office process, then record their reports.
+
+    Stopped before or during the conversion, those reports are left out of the
+    results: the summary lists them as not built.
+    """
+    from . import pdf  # only builds with PDFs start LibreOffice
+
+    waiting = [r for r in results if r.pdf_source is not None]
+    for result in waiting:
+        results.remove(result)
+    stale = [
+        (r, r.pdf_source)
+        for r in waiting
+        if r.ok and r.pdf_source is not None
+        and (force or not manifest.up_to_date(r.target.outputs["pdf"], r.fingerprints["pdf"]))
+    ]  # fmt: skip
+    if not stop.is_set():
+        pdf.finish(stale, stop)
+    if stop.is_set():
+        return
+    for result in waiting:
+        result.pdf_source = None
+        done(result)
 
 
 def _out_of_date(

@@ -6,7 +6,7 @@ file is deleted only when all of these hold:
 - the output directory is a folder of its own: not a file-system root, not the
   repository (or above it), not the reports' folder (or above it);
 - the path lies below it with no symbolic link on the way, and is a regular file
-  with one of the output suffixes (``.docx``, ``.html``, ``.md``);
+  with one of the output suffixes (``.docx``, ``.html``, ``.md``, ``.pdf``);
 - its size and SHA-256 are the ones recorded when the build wrote it.  A file edited
   by hand since is kept and reported, unless ``--force``.
 
@@ -32,7 +32,7 @@ from .stamps import MANIFEST, Manifest
 
 __all__ = ["Cleaned", "check_dedicated", "clean"]
 
-_SUFFIXES = frozenset({".docx", ".html", ".md"})
+_SUFFIXES = frozenset({".docx", ".html", ".md", ".pdf"})
 _EDITED = "生成后被修改过"
 
 

@@ -68,7 +68,12 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="生成 DOCX、HTML、Markdown（不给路径：全部报告）")
     b.add_argument("paths", nargs="*", metavar="PATH", help="YAML 文件、目录或通配符")
     b.add_argument("-o", "--output", metavar="DIR", help="输出目录（默认见配置，通常为 build）")
-    b.add_argument("-f", "--format", metavar="LIST", help="输出格式，逗号分隔：docx,html,md")
+    b.add_argument(
+        "-f",
+        "--format",
+        metavar="LIST",
+        help="输出格式，逗号分隔：docx,html,md,pdf（pdf 需要 LibreOffice）",
+    )
     b.add_argument("-j", "--jobs", type=int, metavar="N", help="并行数（默认：CPU 核数）")
     b.add_argument("--force", action="store_true", help="全部重新生成，不管是否最新")
     b.add_argument("--templates", metavar="DIR", help="自定义 HTML/Markdown 模板所在目录")

@@ -78,6 +78,23 @@ class Grid:
                         out[(r, c)] = cell
         return out
 
+    def categories(self) -> tuple[range, ...]:
+        """The body's top-level row groups, where a printed table may break first.
+
+        A ``blocks`` table (表二) has its blocks; a cross table (表三) one group per
+        top-level row label (一、二、三、本年度办理结果 with its 22 rows, 四).
+        """
+        if len(self.bodies) != 1 or self.head == 0:
+            return self.bodies
+        body = self.bodies[0]
+        starts = [r for r in body if any(c.kind == "row" and c.col == 0 for c in self.rows[r])] or [
+            body.start
+        ]
+        if starts[0] != body.start:
+            starts.insert(0, body.start)
+        ends = [*starts[1:], body.stop]
+        return tuple(range(a, b) for a, b in zip(starts, ends, strict=True))
+
     def values(self) -> Iterator[GridCell]:
         for row in self.rows:
             yield from (c for c in row if c.kind == "value")
@@ -129,7 +146,7 @@ def _blocks(table: Table, values: Printed, local: LocalTable) -> Grid:
         header = [GridCell(table.stub or "", start + 1, 0, kind="stub")]
         col = 1
         for node, span in zip(block.columns, spans, strict=True):
-            label = local.column_labels.get(node.key or "", node.label)
+            label = local.column_labels.get(node.key or "") or _with_unit(node)
             header.append(GridCell(label, start + 1, col, colspan=span, kind="stub"))
             col += span
         rows.append(tuple(header))
@@ -153,6 +170,14 @@ def _blocks(table: Table, values: Printed, local: LocalTable) -> Grid:
                 rows.append(tuple(cells))
         bodies.append(range(start, len(rows)))
     return Grid(width, tuple(rows), 0, tuple(bodies))
+
+
+def _with_unit(node: Node) -> str:
+    """A column's header with its unit, as the 2021 format prints 本年收费金额（单位：万元）:
+    a figure such as the 2019 采购总金额 must not stand without one."""
+    if node.unit and node.unit not in node.label:
+        return f"{node.label}（单位：{node.unit}）"
+    return node.label
 
 
 def _spans(n: int, slots: int) -> list[int]:

@@ -105,6 +105,21 @@ class Report:
         return str(self.meta["title"])
 
     @property
+    def title_lines(self) -> tuple[str, ...]:
+        """The title as printed, line by line (GB/T 9704: lines break where the words do).
+
+        ``title_lines`` from the report when given; else the 机关名称 on the first line
+        and the rest ("2021年政府信息公开工作年度报告") on the next; else one line.
+        """
+        written = self.meta.get("title_lines")
+        if written:
+            return tuple(str(line) for line in written)
+        title, agency = self.title, self.agency
+        if title.startswith(agency) and len(title) > len(agency):
+            return agency, title[len(agency) :]
+        return (title,)
+
+    @property
     def published(self) -> date | None:
         raw = self.meta.get("published")
         return date.fromisoformat(raw) if raw else None
@@ -123,7 +138,12 @@ def meta_values(fmt: Format, data: Mapping[str, Any]) -> dict[str, Any]:
     meta = {f.key: data.get(f.key, f.default) for f in fmt.meta}
     meta["format"] = fmt.id
     if not meta.get("title"):
-        meta["title"] = fmt.report_title(str(meta["agency"]), int(meta["year"]))
+        lines = meta.get("title_lines")
+        meta["title"] = (
+            "".join(map(str, lines))
+            if lines
+            else fmt.report_title(str(meta["agency"]), int(meta["year"]))
+        )
     return meta
 
 

@@ -206,7 +206,11 @@ def _meta(
         w.line(f"{f.key}: {year}", f.label)
         return
     # Per-year fields are never carried over: they are offered, commented out.
-    examples = {"format": f'"{fmt.id}"', "date": f'"{year + 1}-01-20"'}
+    examples = {
+        "format": f'"{fmt.id}"',
+        "date": f'"{year + 1}-01-20"',
+        "lines": _lines(fmt, year, agency),
+    }
     if f.per_year:
         example = examples.get(f.value, '""')
         w.line(f"# {f.key}: {example}", f"{f.label}（可选）" + (f"：{f.help}" if f.help else ""))
@@ -218,6 +222,13 @@ def _meta(
         w.line(f'# {f.key}: ""', f"{f.label}（可选）")
     else:
         w.line(f"{f.key}: {_scalar(value)}", f.label)
+
+
+def _lines(fmt: Format, year: int, agency: str | None) -> str:
+    """The default title broken as ``title_lines`` would write it (a YAML flow list)."""
+    name = agency or next((f.example for f in fmt.meta if f.key == "agency"), None) or ""
+    title = fmt.report_title(name, year)
+    return json.dumps([name, title[len(name) :]] if name else [title], ensure_ascii=False)
 
 
 def _narrative(w: _Writer, key: str, text: Any) -> None:

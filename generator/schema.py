@@ -50,6 +50,12 @@ _VALUE_SCHEMAS: dict[str, dict[str, Any]] = {
     "year": {"type": "integer", "minimum": 2008, "maximum": 2100},
     "date": {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date"},
     "url": {"type": "string", "pattern": r"^https?://[^\s]+$"},
+    "lines": {
+        "type": ["array", "null"],
+        "items": {"type": "string", "minLength": 1, "x-kind": "text"},
+        "minItems": 1,
+        "maxItems": 4,
+    },
 }
 
 _EXPECTED: dict[str, str] = {
@@ -62,6 +68,7 @@ _EXPECTED: dict[str, str] = {
     "date": '日期，写成带引号的 "2022-01-20"',
     "url": "以 http:// 或 https:// 开头的网址",
     "format": '格式的编号（如 "2021"）',
+    "lines": "一至四行文本的列表（如 [某市某局, 2021年政府信息公开工作年度报告]）",
     "narrative": "文本（可用 | 写多行）",
     "object": "映射（下一级的“键: 值”）",
 }
@@ -400,6 +407,9 @@ _PROBLEMS: dict[str, _Problem] = {
     "pattern": _Problem("SCHEMA-FORMAT", "写法不对", trap_hint=True),
     "format": _Problem("SCHEMA-FORMAT", "写法不对", trap_hint=True),
     "enum": _Problem("SCHEMA-ENUM", "不是允许的取值"),
+    "minLength": _Problem("SCHEMA-FORMAT", "不能为空"),
+    "minItems": _Problem("SCHEMA-RANGE", "项数超出允许范围"),
+    "maxItems": _Problem("SCHEMA-RANGE", "项数超出允许范围"),
 }
 """The keywords whose failure is one diagnostic about the value itself."""
 

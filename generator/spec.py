@@ -38,7 +38,9 @@ __all__ = [
     "get_format",
 ]
 
-ValueKind = Literal["count", "signed", "amount", "text", "name", "year", "date", "url", "format"]
+ValueKind = Literal[
+    "count", "signed", "amount", "text", "name", "year", "date", "url", "format", "lines"
+]
 Path = tuple[str, ...]
 
 

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 MANIFEST = ".nianbao-manifest.json"
-_KIND = {"docx": None, "html": "html", "md": "markdown"}
+_KIND = {"docx": None, "html": "html", "md": "markdown", "pdf": None}  # a PDF: its DOCX
 
 
 def _hash_regular_file(path: Path) -> str:
@@ -69,7 +69,7 @@ def _hash_files(paths: Iterable[Path], base: Path | None = None) -> str:
 def code_hash() -> str:
     """nianbao's version, code and format data: a change to any of them rebuilds everything."""
     package = Path(__file__).resolve().parent
-    files = [p for p in package.rglob("*") if p.suffix in (".py", ".yaml") and p.is_file()]
+    files = [p for p in package.rglob("*") if p.suffix in (".py", ".yaml", ".conf") and p.is_file()]
     return hashlib.sha256(f"{__version__}:{_hash_files(files, package)}".encode()).hexdigest()
 
 

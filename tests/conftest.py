@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import textwrap
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,15 @@ from generator.validate import check_file
 from . import support
 from .support import EXAMPLES, ROOT, SEED
 
-__all__ = ["EXAMPLES", "MINIMAL", "ROOT", "SEED", "example_reports", "report_of"]
+__all__ = [
+    "EXAMPLES",
+    "MINIMAL",
+    "ROOT",
+    "SEED",
+    "PrintBuild",
+    "example_reports",
+    "report_of",
+]
 
 
 MINIMAL = """\
@@ -118,3 +127,44 @@ def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err and "内部错误" not in err, err
     return code, err
+
+
+@dataclass(frozen=True)
+class PrintBuild:
+    """The examples and the print variants (``tests/printing.py``) built as DOCX and PDF."""
+
+    repo: Path
+    reports: dict[str, Report]  # "<folder>/<year>" → report
+    code: int
+
+    def pdf(self, name: str) -> Path:
+        return self.repo / "build" / f"{name}.pdf"
+
+
+def _build_print_tree(repo: Path) -> PrintBuild:
+    from generator.cli import main
+
+    from .printing import write_variants
+
+    (repo / ".git").mkdir(parents=True)  # stops the config search here
+    paths = write_variants(repo / "reports")
+    old = Path.cwd()
+    os.chdir(repo)
+    try:
+        code = main(["build", "-f", "docx,pdf", "-j", "2"])
+    finally:
+        os.chdir(old)
+    reports = {f"{p.parent.name}/{p.stem}": report_of(p) for p in paths}
+    return PrintBuild(repo, reports, code)
+
+
+@pytest.fixture(scope="session")
+def print_build(tmp_path_factory: pytest.TempPathFactory) -> PrintBuild:
+    """One build of every example and variant to PDF (LibreOffice runs once for all)."""
+    from .printing import PDFFONTS, PDFTOTEXT, SOFFICE
+
+    if SOFFICE is None:
+        pytest.skip("LibreOffice is not installed (apt install libreoffice-writer-nogui)")
+    if PDFTOTEXT is None or PDFFONTS is None:
+        pytest.skip("poppler is not installed (apt install poppler-utils)")
+    return _build_print_tree(tmp_path_factory.mktemp("print"))

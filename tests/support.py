@@ -364,8 +364,12 @@ def parse(html: str) -> PageParser:
 
 
 def is_subsequence(needle: tuple[str, ...], haystack: list[str]) -> bool:
+    """Labels in order; a header may add the column's unit (采购总金额（单位：元）)."""
     it = iter(haystack)
-    return all(any(x == y for y in it) for x in needle)
+    return all(
+        any(y == x or re.fullmatch(re.escape(x) + "（单位：[^）]+）", y) for y in it)
+        for x in needle
+    )
 
 
 def table_for(fmt: Format, caption: str) -> Table:

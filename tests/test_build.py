@@ -132,8 +132,8 @@ def test_format_option_limits_outputs(repo: Path) -> None:
 
 
 def test_unknown_format_is_a_usage_error(repo: Path) -> None:
-    """-f pdf exits 2."""
-    assert main(["build", "-f", "pdf"]) == 2
+    """-f odt (an unknown format) exits 2."""
+    assert main(["build", "-f", "odt"]) == 2
 
 
 def test_clean_removes_only_what_the_build_made(repo: Path) -> None:

@@ -74,9 +74,9 @@ def test_jobs_flag_zero_is_a_usage_error(repo: Path, capsys: pytest.CaptureFixtu
 
 
 def test_unknown_output_format_in_the_file_names_the_file(repo: Path) -> None:
-    """formats = ["pdf"] is refused before anything is planned, naming where it came from."""
-    _toml(repo, 'formats = ["pdf"]\n')
-    with pytest.raises(UsageError, match="配置项 formats: 未知的输出格式：pdf"):
+    """formats = ["odt"] is refused before anything is planned, naming where it came from."""
+    _toml(repo, 'formats = ["odt"]\n')
+    with pytest.raises(UsageError, match="配置项 formats: 未知的输出格式：odt"):
         load_config()
 
 

@@ -224,7 +224,8 @@ def test_links_are_hyperlinks_to_their_url(package: Package, report: Report) -> 
 
 
 def test_lists_become_numbered_and_bulleted_paragraphs(report: Report) -> None:
-    """An ordered list item starts with "1.", "2." …; a bullet item with "·"."""
+    """Lists are 公文 enumeration: "1.", "2." … then a tab, hanging in the indent of the
+    list style; a bulleted list is numbered too (a 公文 has no bullets)."""
     text = narrative.Text
     lists = (
         narrative.ListBlock(True, ((text("甲"),), (text("乙"),))),
@@ -233,9 +234,10 @@ def test_lists_become_numbered_and_bulleted_paragraphs(report: Report) -> None:
     key = ("problems", "text")
     changed = dataclasses.replace(report, narrative={**report.narrative, key: lists})
     package = Package(RENDERER.render(changed, OPTIONS))
-    paragraphs = package.paragraphs("Normal")
-    start = paragraphs.index("1.甲")
-    assert paragraphs[start : start + 3] == ["1.甲", "2.乙", "·丙"]
+    paragraphs = package.paragraphs("ListItem")
+    assert paragraphs == ["1.甲", "2.乙", "1.丙"]
+    ind = package.style("ListItem").find("w:pPr/w:ind", NS)
+    assert int(ind.get(w("hanging"))) > 0 and ind.get(w("firstLine")) is None
 
 
 def test_signature_and_date_close_the_report(package: Package, report: Report) -> None:

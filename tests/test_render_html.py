@@ -175,10 +175,11 @@ def test_table_three_header_merges(seed_page: PageParser) -> None:
     assert t3.find("一、本年新收政府信息公开申请数量").colspan == 3
 
 
-def test_table_three_has_three_head_rows_and_one_body(seed_page: PageParser) -> None:
-    """表三's header rows are in thead (3) and its 25 body rows in one tbody."""
+def test_table_three_has_three_head_rows_and_a_body_per_category(seed_page: PageParser) -> None:
+    """表三's header rows are in thead (3); its 25 body rows in one tbody per top-level
+    category (一、二、三、四), which printing keeps whole."""
     t3 = seed_page.tables[1]
-    assert (t3.head_rows, t3.bodies) == (3, [25])
+    assert (t3.head_rows, t3.bodies) == (3, [1, 1, 22, 1])
     assert len({k[1] for k in t3.grid()}) == 10
 
 
@@ -224,7 +225,7 @@ def test_header_cells_are_th_with_scope(seed_page: PageParser) -> None:
 
 def test_tables_scroll_inside_a_wrapper(seed_page: PageParser) -> None:
     """Each table sits in a horizontally scrolling, keyboard-focusable region."""
-    wrappers = [a for tag, a in seed_page.tags if a.get("class") == "table-wrap"]
+    wrappers = [a for tag, a in seed_page.tags if "table-wrap" in a.get("class", "").split()]
     assert len(wrappers) == len(seed_page.tables) == 3
     assert all(w["role"] == "region" and w["tabindex"] == "0" for w in wrappers)
     style = seed_page.texts["style"][0]

@@ -26,8 +26,9 @@ __all__ = [
     "source_date_epoch",
 ]
 
-FORMATS: dict[str, str] = {"docx": "docx", "html": "html", "md": "markdown"}
-"""Output suffix → renderer module; the order is the default build order."""
+FORMATS: dict[str, str] = {"docx": "docx", "html": "html", "md": "markdown", "pdf": "pdf"}
+"""Output suffix → renderer module; the order is the build order.  ``pdf`` is made from
+the DOCX by LibreOffice (``generator.pdf``) and is not built unless asked for."""
 
 
 @dataclass(frozen=True, slots=True)

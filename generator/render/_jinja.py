@@ -23,6 +23,7 @@ from .. import narrative
 from ..errors import UsageError
 from ..resources import templates_dir
 from ..values import cn_date
+from . import pagination
 
 __all__ = ["Kind", "environment", "render"]
 
@@ -202,6 +203,7 @@ def environment(kind: Kind, override: Path | None = None) -> jinja2.Environment:
         "markdown": narrative.to_markdown,
         "md_cell": _md_cell,
         "md_text": _md_text,
+        "keep_rows": pagination.html_keeps,
     }
     env.filters.update(filters)
     if override is not None:

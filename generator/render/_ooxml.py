@@ -27,11 +27,15 @@ __all__ = [
     "W_NS",
     "BodyWriter",
     "Cell",
+    "FontDecl",
     "Look",
     "add_hyperlink_rels",
+    "app_properties_xml",
     "core_properties_xml",
+    "font_table_xml",
     "free_rel_ids",
     "paragraph_field",
+    "set_compress_punctuation",
     "set_doc_defaults",
     "set_doc_grid",
     "set_east_asian_fonts",
@@ -143,6 +147,8 @@ class Look:
     outline_level: int | None = None
     keep_next: bool = False
     char_spacing_twips: int = 0  # negative condenses, as Word's 字符间距“紧缩”
+    hanging_twips: int = 0  # a hanging indent (lists) instead of the first-line indent
+    widow_control: bool = False  # no single first or last line of the paragraph on a page
 
 
 def set_style_format(style: etree._Element, look: Look) -> None:
@@ -152,6 +158,8 @@ def set_style_format(style: etree._Element, look: Look) -> None:
     ppr = etree.Element(_PPR)
     if look.keep_next:
         etree.SubElement(ppr, w("keepNext"))
+    if look.widow_control:
+        etree.SubElement(ppr, w("widowControl"))
     if not look.snap_to_grid:
         etree.SubElement(ppr, w("snapToGrid"), {_VAL: "0"})
     spacing = etree.SubElement(
@@ -163,16 +171,13 @@ def set_style_format(style: etree._Element, look: Look) -> None:
     else:
         spacing.set(w("line"), str(look.exact_line_twips))
         spacing.set(w("lineRule"), "exact")
-    etree.SubElement(
-        ppr,
-        w("ind"),
-        {
-            w("left"): str(look.left_twips),
-            w("right"): str(look.right_twips),
-            w("firstLineChars"): str(look.first_line_chars),
-            w("firstLine"): str(look.first_line_twips),
-        },
-    )
+    ind = {w("left"): str(look.left_twips), w("right"): str(look.right_twips)}
+    if look.hanging_twips:
+        ind[w("hanging")] = str(look.hanging_twips)
+    else:
+        ind[w("firstLineChars")] = str(look.first_line_chars)
+        ind[w("firstLine")] = str(look.first_line_twips)
+    etree.SubElement(ppr, w("ind"), ind)
     if look.align is not None:
         etree.SubElement(ppr, _JC, {_VAL: look.align})
     if look.outline_level is not None:
@@ -209,6 +214,9 @@ def set_doc_defaults(styles: etree._Element, latin: str, east_asia: str, size_pt
     half_points = str(round(size_pt * 2))
     _child(rpr, "sz", _RPR_ORDER).set(_VAL, half_points)
     _child(rpr, "szCs", _RPR_ORDER).set(_VAL, half_points)
+    # The document's language (a PDF made from it says /Lang zh-CN), not only its
+    # East Asian text: spelling, hyphenation and the PDF export read w:val.
+    _child(rpr, "lang", _RPR_ORDER).set(_VAL, "zh-CN")
     ppr_default = _child(defaults, "pPrDefault", ("rPrDefault", "pPrDefault"))
     ppr = _child(ppr_default, "pPr", ("pPr",))
     spacing = _child(ppr, "spacing", _PPR_ORDER)
@@ -224,6 +232,20 @@ def set_theme_font_lang(settings: etree._Element, east_asia: str) -> None:
     lang = settings.find(w("themeFontLang"))
     if lang is not None:
         lang.set(w("eastAsia"), east_asia)
+
+
+def set_compress_punctuation(settings: etree._Element) -> None:
+    """Compress full-width punctuation pairs such as ``）、`` (Word's 标点挤压, LibreOffice's
+    "compress punctuation only"), as 公文 typesetting does; the default leaves a gap."""
+    control = settings.find(w("characterSpacingControl"))
+    if control is None:
+        control = etree.Element(w("characterSpacingControl"))
+        anchor = settings.find(w("compat"))
+        if anchor is None:
+            settings.append(control)
+        else:
+            anchor.addprevious(control)
+    control.set(_VAL, "compressPunctuation")
 
 
 def set_doc_grid(sect_pr: etree._Element, line_pitch: int, char_space: int | None) -> None:
@@ -258,6 +280,51 @@ def paragraph_field(
 
 
 # --------------------------------------------------------------------------- package parts
+
+
+@dataclass(frozen=True, slots=True)
+class FontDecl:
+    """One ``w:font`` of ``fontTable.xml``: what Word and WPS substitute when it is missing.
+
+    ``charset`` 86 is GB2312; ``alt`` is the name the font goes by on a stock Windows
+    (仿宋 for 仿宋_GB2312); ``panose`` and ``family`` say serif or sans, so a system that
+    has neither picks a Chinese face of the same kind.
+    """
+
+    name: str
+    alt: str | None
+    panose: str
+    family: Literal["roman", "swiss", "modern", "auto"]
+    charset: str = "86"
+    pitch: Literal["variable", "fixed"] = "variable"
+
+
+def font_table_xml(fonts: Sequence[FontDecl]) -> bytes:
+    """``word/fontTable.xml`` declaring exactly ``fonts``."""
+    root = etree.Element(w("fonts"), nsmap={"w": W_NS})
+    for font in fonts:
+        el = etree.SubElement(root, w("font"), {w("name"): font.name})
+        if font.alt:
+            etree.SubElement(el, w("altName"), {_VAL: font.alt})
+        etree.SubElement(el, w("panose1"), {_VAL: font.panose})
+        etree.SubElement(el, w("charset"), {_VAL: font.charset})
+        etree.SubElement(el, w("family"), {_VAL: font.family})
+        etree.SubElement(el, w("pitch"), {_VAL: font.pitch})
+    xml: bytes = etree.tostring(root, encoding="UTF-8", standalone=True)
+    return xml
+
+
+_APP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+
+
+def app_properties_xml(application: str) -> bytes:
+    """``docProps/app.xml`` naming the program that wrote the file, and nothing stale
+    (page and word counts of an empty template, another program's name and version)."""
+    root = etree.Element(f"{{{_APP_NS}}}Properties", nsmap={None: _APP_NS})
+    etree.SubElement(root, f"{{{_APP_NS}}}Application").text = application
+    etree.SubElement(root, f"{{{_APP_NS}}}DocSecurity").text = "0"
+    xml: bytes = etree.tostring(root, encoding="UTF-8", standalone=True)
+    return xml
 
 
 def core_properties_xml(
@@ -358,6 +425,7 @@ class BodyWriter:
 
     def __init__(self, hyperlink_style: str | None) -> None:
         self._out: list[str] = []
+        self._last, self._last_style = -1, ("", False)
         style = f"<w:rStyle w:val={quoteattr(hyperlink_style)}/>" if hyperlink_style else ""
         self._rpr = {
             (False, False): "",
@@ -369,13 +437,27 @@ class BodyWriter:
     def xml(self) -> bytes:
         return "".join(self._out).encode()
 
-    def paragraph(self, style: str, runs: Iterable[tuple[str, bool, str | None]] = ()) -> None:
-        """A paragraph of ``(text, bold, hyperlink rId or None)`` runs."""
+    def paragraph(
+        self,
+        style: str,
+        runs: Iterable[tuple[str, bool, str | None]] = (),
+        *,
+        keep_next: bool = False,
+        keep_lines: bool = False,
+    ) -> None:
+        """A paragraph of ``(text, bold, hyperlink rId or None)`` runs.
+
+        A run of exactly ``"\n"`` is a line break inside the paragraph, ``"\t"`` a tab.
+        """
         out = self._out
-        out.append(_ppr(style))
+        self._last, self._last_style = len(out), (style, keep_lines)
+        out.append(_ppr(style, keep_next, keep_lines))
         open_link: str | None = None
         for text, bold, rid in runs:
             if not text:
+                continue
+            if text in _BREAKS:
+                out.append(_BREAKS[text])
                 continue
             if rid != open_link:
                 if open_link is not None:
@@ -388,18 +470,24 @@ class BodyWriter:
             out.append("</w:hyperlink>")
         out.append("</w:p>")
 
+    def keep_last_with_next(self) -> None:
+        """Make the paragraph written last keep with the next one (a 落款 must not stand alone)."""
+        style, keep_lines = self._last_style
+        self._out[self._last] = _ppr(style, True, keep_lines)
+
     def table(
         self,
         widths: Sequence[int],
         style: str,
         rows: Iterable[tuple[bool, Sequence[Cell]]],
         *,
-        keep_together: bool = False,
+        keep: Sequence[bool] = (),
     ) -> None:
         """A bordered, fixed-layout table; each row is ``(repeats as header, cells)``.
 
-        Rows never break across pages; with ``keep_together`` every row but the
-        last keeps with the next, so the table moves to the next page whole.
+        Rows never break across pages (``cantSplit``); the paragraphs of row ``i`` keep
+        with the next row when ``keep[i]``, so a page break can only fall after a row
+        whose flag is false (see ``docx._keep_flags``).
         """
         starts = [0]
         for width in widths:
@@ -409,11 +497,13 @@ class BodyWriter:
         rows = list(rows)
         for i, (header, cells) in enumerate(rows):
             out.append(_ROW_HEADER if header else _ROW)
-            keep = keep_together and i < len(rows) - 1
+            keep_row = i < len(keep) and keep[i]
             col = 0
             for cell in cells:
                 width = starts[col + cell.span] - starts[col]
-                out.append(_tc(cell.text, cell.span, cell.vmerge, style, cell.align, width, keep))
+                out.append(
+                    _tc(cell.text, cell.span, cell.vmerge, style, cell.align, width, keep_row)
+                )
                 col += cell.span
             out.append("</w:tr>")
         out.append("</w:tbl>")
@@ -433,9 +523,13 @@ def _t(text: str) -> str:
     return f"<w:t>{escape(text)}</w:t>"
 
 
+_BREAKS = {"\n": "<w:r><w:br/></w:r>", "\t": "<w:r><w:tab/></w:r>"}
+
+
 @functools.lru_cache(maxsize=64)
-def _ppr(style: str) -> str:
-    return f"<w:p><w:pPr><w:pStyle w:val={quoteattr(style)}/></w:pPr>"
+def _ppr(style: str, keep_next: bool = False, keep_lines: bool = False) -> str:
+    keep = ("<w:keepNext/>" if keep_next else "") + ("<w:keepLines/>" if keep_lines else "")
+    return f"<w:p><w:pPr><w:pStyle w:val={quoteattr(style)}/>{keep}</w:pPr>"
 
 
 @functools.lru_cache(maxsize=64)

@@ -7,7 +7,9 @@ they are declared here, typed, and changed only on purpose.
 Every template receives:
 
 ``report`` (``model.Report``)
-    ``report.title``, ``report.agency``, ``report.year``, ``report.published`` (a
+    ``report.title``, ``report.title_lines`` (the title as printed, line by line: the
+    机关名称, then the rest, or the report's ``title_lines``), ``report.agency``,
+    ``report.year``, ``report.published`` (a
     ``date`` or None), ``report.format`` (``spec.Format``: ``id``, ``name``,
     ``notice``), ``report.meta`` (the metadata by key) and ``report.values`` (every
     table figure by YAML path).
@@ -17,7 +19,11 @@ Every template receives:
     the section heading — and ``blocks``, the parsed narrative, empty parts left
     out); ``table`` (``spec.Table`` with ``title``, ``number``, ``caption``) and
     ``grid`` (``layout.Grid``: ``rows`` of ``GridCell`` with ``text``, ``rowspan``,
-    ``colspan``, ``kind``, ``scope``, ``header``), both None for narrative sections.
+    ``colspan``, ``kind``, ``scope``, ``header``; ``categories()``, the top-level row
+    groups that printing keeps whole), both None for narrative sections.
+
+The HTML templates also have the filter ``keep_rows`` (``grid | keep_rows``: the rows
+after which a printed table must not break, from ``render.pagination``).
 
 The Markdown template also receives ``tables``: for each table section's key, its
 pipe tables (``render.markdown.PipeTable``: ``titles``, ``header``, ``numeric``,

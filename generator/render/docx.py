@@ -32,7 +32,7 @@ from .. import narrative
 from ..layout import Grid, GridCell
 from ..output import zip_parts
 from ..values import cn_date
-from . import RenderOptions, _ooxml
+from . import RenderOptions, _ooxml, pagination
 from ._ooxml import Cell, Look, w
 from .reference import load_reference
 
@@ -57,7 +57,6 @@ PAGE_NUMBER_PT = 14  # 四号
 TABLE_PT = 10.5  # 五号
 SMALL_TABLE_PT = 9  # 小五, for tables of ten columns or more
 SMALL_TABLE_COLUMNS = 10
-KEEP_TOGETHER_ROWS = 16  # shorter tables (表二, 表四) never split; 表三 may, repeating its header
 
 LINE_TWIPS = 579  # 28.95 pt: 22 lines fill the 225 mm text block
 CHARS_PER_LINE = 28
@@ -68,9 +67,10 @@ CHARS_PER_LINE = 28
 # its characters itself (w:spacing -0.25 pt), which every office suite honours.
 CHARACTER_GRID = False
 BODY_CONDENSE_TWIPS = -5
-FOOTER_DISTANCE = Mm(25)  # puts the page number's dashes about 7 mm under the text block
+FOOTER_DISTANCE = Mm(25.2)  # the dashes of "— N —" 7 mm under the text block (GB/T 9704 7.5)
 
 INDENT_2 = 2 * BODY_PT * 20  # 左空二字, in twips (Word also gets firstLineChars=200)
+LIST_HANGING = 2 * BODY_PT * 20  # room for "12." before the item's text
 
 # Styles by role: the name Word shows, and the formatting.  The default template is
 # restyled with these; a reference document keeps the styles it has and gets only
@@ -79,6 +79,13 @@ _STYLES: dict[str, tuple[str, Look]] = {
     "body": ("Normal", Look(
         LATIN, BODY_FONT, BODY_PT, align="both", exact_line_twips=LINE_TWIPS,
         first_line_chars=200, first_line_twips=INDENT_2, char_spacing_twips=BODY_CONDENSE_TWIPS,
+        widow_control=True,
+    )),
+    # 公文 enumeration: "1." hangs in the indent, wrapped lines align with the text.
+    "list": ("List Item", Look(
+        LATIN, BODY_FONT, BODY_PT, align="both", exact_line_twips=LINE_TWIPS,
+        left_twips=INDENT_2 + LIST_HANGING, hanging_twips=LIST_HANGING,
+        char_spacing_twips=BODY_CONDENSE_TWIPS, widow_control=True,
     )),
     "title": ("Title", Look(
         LATIN, TITLE_FONT, TITLE_PT, align="center", exact_line_twips=LINE_TWIPS,
@@ -122,11 +129,26 @@ class _Template:
     styles: Mapping[str, str]  # role → styleId
     hyperlink_style: str | None
     text_width: int  # twips
+    text_height: int  # twips
 
 
 _DOCUMENT = "word/document.xml"
 _RELS = "word/_rels/document.xml.rels"
 _CORE = "docProps/core.xml"
+_APP = "docProps/app.xml"
+_FONTS = "word/fontTable.xml"
+
+# The fonts the default template uses, declared so that Word and WPS substitute a
+# Chinese face of the same kind when one is missing (charset 86 = GB2312, the name
+# on a stock Windows as altName, serif or sans by panose and family).
+_FONT_TABLE = (
+    _ooxml.FontDecl(LATIN, None, "02020603050405020304", "roman", charset="00"),
+    _ooxml.FontDecl(BODY_FONT, "仿宋", "02010609030101010101", "modern", pitch="fixed"),
+    _ooxml.FontDecl(TITLE_FONT, "宋体", "02000000000000000000", "roman"),
+    _ooxml.FontDecl(HEADING_FONT, "SimHei", "02010609060101010101", "swiss", pitch="fixed"),
+    _ooxml.FontDecl(SUBHEADING_FONT, "楷体", "02010609030101010101", "modern", pitch="fixed"),
+    _ooxml.FontDecl(PAGE_NUMBER_FONT, "SimSun", "02010600030101010101", "roman"),
+)
 
 
 def _template_for(reference: Path | None) -> _Template:
@@ -154,6 +176,10 @@ def _template(key: tuple[str, int, int] | None) -> _Template:
         parts = {n: z.read(n) for n in z.namelist()}
     section = doc.sections[-1]
     width = (section.page_width or 0) - (section.left_margin or 0) - (section.right_margin or 0)
+    height = (section.page_height or 0) - (section.top_margin or 0) - (section.bottom_margin or 0)
+    parts[_APP] = _ooxml.app_properties_xml("nianbao")
+    if key is None:
+        parts[_FONTS] = _ooxml.font_table_xml(_FONT_TABLE)
     return _Template(
         parts=parts,
         document_xml=parts[_DOCUMENT],
@@ -161,6 +187,7 @@ def _template(key: tuple[str, int, int] | None) -> _Template:
         styles=styles,
         hyperlink_style=hyperlink,
         text_width=int(width) // 635,  # EMU → twips
+        text_height=int(height) // 635,
     )
 
 
@@ -210,6 +237,7 @@ def _restyle_default(doc: Any) -> None:
 
     doc.settings.odd_and_even_pages_header_footer = True
     _ooxml.set_theme_font_lang(doc.settings.element, "zh-CN")
+    _ooxml.set_compress_punctuation(doc.settings.element)
     for footer, align in (
         (section.footer, WD_ALIGN_PARAGRAPH.RIGHT),
         (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT),
@@ -332,15 +360,20 @@ def _plain(inlines: Iterable[narrative.Inline]) -> Iterator[str]:
 
 
 def _blocks(
-    out: _ooxml.BodyWriter, blocks: Iterable[narrative.Block], style: str, links: _Links
+    out: _ooxml.BodyWriter,
+    blocks: Iterable[narrative.Block],
+    styles: Mapping[str, str],
+    links: _Links,
 ) -> None:
+    """Paragraphs, and lists as 公文 enumeration: "1." hanging before the text, bulleted
+    lists numbered too (a 公文 has no bullets), wrapped lines under the text."""
     for block in blocks:
         if isinstance(block, narrative.Paragraph):
-            out.paragraph(style, _runs(block.inlines, links))
+            out.paragraph(styles["body"], _runs(block.inlines, links))
         elif isinstance(block, narrative.ListBlock):
             for i, item in enumerate(block.items, start=1):
-                marker = f"{i}." if block.ordered else "·"
-                out.paragraph(style, [(marker, False, None), *_runs(item, links)])
+                marker = [(f"{i}.", False, None), ("\t", False, None)]
+                out.paragraph(styles["list"], [*marker, *_runs(item, links)])
         else:
             raise TypeError(f"DOCX renderer cannot draw narrative block {type(block).__name__}")
 
@@ -359,27 +392,40 @@ def _timestamp(report: Report, options: RenderOptions) -> datetime:
 def _body(report: Report, template: _Template, links: _Links) -> bytes:
     style = template.styles
     out = _ooxml.BodyWriter(template.hyperlink_style)
-    out.paragraph(style["title"], [(report.title, False, None)])
+    title: list[tuple[str, bool, str | None]] = []
+    for line in report.title_lines:  # 词意完整: 机关名称 / 年度报告, never cut by width
+        title += [("\n", False, None), (line, False, None)] if title else [(line, False, None)]
+    out.paragraph(style["title"], title)
     for view in report.document():
         out.paragraph(style["heading1"], [(view.heading, False, None)])
         for part in view.parts:
             if part.heading is not None:
                 out.paragraph(style["heading2"], [(part.heading, False, None)])
-            _blocks(out, part.blocks, style["body"], links)
+            _blocks(out, part.blocks, style, links)
         if view.grid is not None:
             grid = view.grid
             small = grid.ncols >= SMALL_TABLE_COLUMNS
             cell_style = style["table_small" if small else "table"]
             widths = _column_widths(grid, template.text_width)
-            keep = len(grid.rows) <= KEEP_TOGETHER_ROWS
-            out.table(widths, cell_style, _table_rows(grid), keep_together=keep)
+            size = SMALL_TABLE_PT if small else TABLE_PT
+            page = template.text_height - (LINE_TWIPS if not view.parts else 0)
+            keep = pagination.keep_flags(grid, pagination.row_heights(grid, widths, size), page)
+            if grid.notes:  # the table's last row keeps with its 注
+                keep[-1] = True
+            out.table(widths, cell_style, _table_rows(grid), keep=keep)
             for note in grid.notes:  # a report's local 注：… under its table
                 out.paragraph(style["body"], [(note, False, None)])
-    # 署名 and 成文日期 under the body, after one blank line.
-    out.paragraph(style["body"])
-    out.paragraph(style["signature"], [(report.agency, False, None)])
+    # The 落款 is never alone: the body's last lines (widow control keeps two), the
+    # blank line, 署名 and 成文日期 stay on one page.
+    out.keep_last_with_next()
+    out.paragraph(style["body"], keep_next=True, keep_lines=True)
+    has_date = report.published is not None
+    out.paragraph(
+        style["signature"], [(report.agency, False, None)], keep_next=has_date, keep_lines=True
+    )
     if report.published is not None:
-        out.paragraph(style["signature"], [(cn_date(report.published), False, None)])
+        date = [(cn_date(report.published), False, None)]
+        out.paragraph(style["signature"], date, keep_lines=True)
     before, after = _ooxml.split_document(template.document_xml)
     return before + out.xml() + after
 

@@ -603,7 +603,8 @@ class _Progress:
                 print(line, file=sys.stderr)
             if self.tty:
                 bar = "#" * (20 * self.done // max(self.total, 1))
-                sys.stderr.write(f"[{bar:<20}] {self.done}/{self.total} {result.target.name}")
+                line = f"[{bar:<20}] {self.done}/{self.total} {result.target.name}"
+                sys.stderr.write(_fit(line))
                 sys.stderr.flush()
 
     def _line(self, result: BuildResult) -> str | None:
@@ -619,6 +620,15 @@ class _Progress:
         if self.tty and not self.quiet and self.done:
             sys.stderr.write("\r\033[K")
             sys.stderr.flush()
+
+
+def _fit(line: str) -> str:
+    """The progress line cut to the terminal's width, so ``\r`` can overwrite it."""
+    import shutil
+
+    from .textwidth import truncate
+
+    return truncate(line, shutil.get_terminal_size((80, 24)).columns - 1)
 
 
 def _clean(args: argparse.Namespace) -> int:

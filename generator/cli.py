@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .cli_parser import Parser as _Parser
@@ -409,7 +409,7 @@ def _print_human(
         for d in o.diagnostics:
             print(d.format(), file=sys.stderr)
         if not quiet and not o.diagnostics:
-            print(f"{o.name}: 通过", file=sys.stderr)
+            print(f"{o.name}: 通过")  # results on stdout, findings on stderr (as ruff)
     if quiet and not (errors or warnings):
         return
     summary = f"检查了 {len(outcomes)} 个文件：{errors} 个错误，{warnings} 个警告"
@@ -418,7 +418,7 @@ def _print_human(
         summary += f"（另有 {accepted} 个警告已确认）"
     if strict and warnings and not errors:
         summary += "（--strict：警告视为失败）"
-    print(summary, file=sys.stderr)
+    print(summary)
 
 
 def _settings(args: argparse.Namespace) -> tuple[Config, Path, list[str]]:
@@ -475,7 +475,9 @@ def _build(args: argparse.Namespace) -> int:
         _touch_unchanged(summary)
     if args.output_format and args.output_format != "text":
         _write_out(_machine_build(args.output_format, summary))
-    return _summarise(summary, stopped.signum, quiet=args.quiet)
+    machine = bool(args.output_format and args.output_format != "text")
+    out = sys.stderr if machine else None  # stdout holds the document
+    return _summarise(summary, stopped.signum, quiet=args.quiet, out=out)
 
 
 def _touch_unchanged(summary: Summary) -> None:
@@ -502,8 +504,10 @@ def _machine_build(kind: str, summary: Summary) -> str:
     return render(kind, results)
 
 
-def _summarise(summary: Summary, signum: int | None, *, quiet: bool) -> int:
-    """Print how the build went; the exit code it implies."""
+def _summarise(
+    summary: Summary, signum: int | None, *, quiet: bool, out: TextIO | None = None
+) -> int:
+    """Print how the build went (on stdout, unless it holds JSON); the exit code it implies."""
     failed = summary.failed
     if signum is not None:
         code = 128 + signum  # 130 for Ctrl-C, 143 for SIGTERM, as shells report them
@@ -519,7 +523,7 @@ def _summarise(summary: Summary, signum: int | None, *, quiet: bool) -> int:
             print(
                 f"生成 {len(summary.built)} 份，已是最新 {len(summary.up_to_date)} 份，"
                 f"失败 {len(failed)} 份，用时 {summary.seconds:.2f} 秒",
-                file=sys.stderr,
+                file=out or sys.stdout,
             )
     return code
 
@@ -639,7 +643,7 @@ def _clean(args: argparse.Namespace) -> int:
     for path, why in done.kept:
         print(f"保留 {display_path(path)}：{why}", file=sys.stderr)
     kept = f"，保留 {len(done.kept)} 个" if done.kept else ""
-    print(f"删除了 {len(done.removed)} 个生成的文件{kept}", file=sys.stderr)
+    print(f"删除了 {len(done.removed)} 个生成的文件{kept}")
     return EXIT_OK
 
 
@@ -673,13 +677,12 @@ def _new(args: argparse.Namespace) -> int:
     root = repo_root(path.parent, config.root, config.file is not None)
     written = ensure_schema(root)
     if written is not None:
-        print(f"已创建 {display_path(written)}（编辑器据此提示）", file=sys.stderr)
+        print(f"已创建 {display_path(written)}（编辑器据此提示）")
     agency = args.agency or agency_from_folder(path)
     created = new_report(path, replace(config, root=root), agency=agency)
     print(
         f"已创建 {display_path(created.path)}"
-        + (f"（依据 {display_path(created.previous)}）" if created.previous else "（空白报告）"),
-        file=sys.stderr,
+        + (f"（依据 {display_path(created.previous)}）" if created.previous else "（空白报告）")
     )
     return EXIT_OK
 
@@ -707,7 +710,7 @@ def _init(args: argparse.Namespace) -> int:
     if args.verbose:
         for path in done.kept:
             print(f"已存在，未改动 {display_path(path)}")
-    print(f"新建 {len(done.created)} 个文件，保留已有的 {len(done.kept)} 个", file=sys.stderr)
+    print(f"新建 {len(done.created)} 个文件，保留已有的 {len(done.kept)} 个")
     return EXIT_OK
 
 

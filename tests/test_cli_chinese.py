@@ -92,3 +92,13 @@ def test_the_bash_completion_completes_commands(capsys: pytest.CaptureFixture[st
     probe = script + '\nCOMP_WORDS=(nianbao bu); COMP_CWORD=1; _nianbao; echo "${COMPREPLY[@]}"\n'
     out = subprocess.run([bash, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["build"]
+
+
+def test_results_on_stdout_findings_on_stderr(
+    reports_repo: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As ruff: what was found on stderr, the outcome (通过, the summary) on stdout."""
+    path = "reports/lanxi-sfj/2024.yaml"
+    assert main(["validate", path]) == 0
+    out, err = capsys.readouterr()
+    assert f"{path}: 通过" in out and "检查了 1 个文件" in out and "通过" not in err

@@ -45,7 +45,8 @@ def render(kind: str, results: Sequence[FileResult]) -> str:
     if kind == "json":
         return _dump(json_document(results))
     if kind == "github":
-        return "".join(_annotation(d) + "\n" for r in results for d in r.diagnostics)
+        shown = (d for r in results for d in r.diagnostics if not _accepted(d))
+        return "".join(_annotation(d) + "\n" for d in shown)
     if kind == "sarif":
         return _dump(sarif_document(results))
     raise ValueError(kind)
@@ -138,9 +139,15 @@ def json_document(results: Sequence[FileResult]) -> dict[str, Any]:
             for r in results
         ],
         "errors": sum(d.severity == "error" for d in diags),
-        "warnings": sum(d.severity == "warning" for d in diags),
+        "warnings": sum(d.severity == "warning" and not _accepted(d) for d in diags),
         "acknowledged": sum(r.acknowledged for r in results),
     }
+
+
+def _accepted(d: Diagnostic) -> str | None:
+    """The reason a warning was acknowledged in the report, if it was."""
+    reason = getattr(d, "acknowledged", None)
+    return reason if isinstance(reason, str) else None
 
 
 def _data(text: str) -> str:
@@ -201,13 +208,17 @@ def _sarif_result(d: Diagnostic) -> dict[str, Any]:
         location["physicalLocation"]["region"] = region
     if d.labels:
         location["logicalLocations"] = [{"fullyQualifiedName": label_path(d.labels)}]
-    return {
+    result: dict[str, Any] = {
         "ruleId": d.code,
         "level": "error" if d.severity == "error" else "warning",
         "message": {"text": _message(d)},
         "locations": [location],
         "partialFingerprints": {"nianbaoFinding/v1": fingerprint(d)},
     }
+    reason = _accepted(d)
+    if reason is not None:  # acknowledged in the report: code scanning shows it as suppressed
+        result["suppressions"] = [{"kind": "inSource", "justification": reason}]
+    return result
 
 
 def sarif_document(results: Sequence[FileResult]) -> dict[str, Any]:

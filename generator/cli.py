@@ -11,17 +11,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import glob
-import json
 import os
 import signal
 import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, TextIO
 
 from . import __version__
+from .cli_parser import Parser as _Parser
+from .cli_parser import add_common_options
 from .errors import InvalidReport, NianbaoError, UsageError, printable
+from .report_formats import FORMATS
 
 if TYPE_CHECKING:
     from .build import BuildResult, Summary, Target
@@ -40,15 +42,6 @@ _EPILOG = """退出码：0 成功；1 报告有错误；2 用法或环境错误�
   nianbao schema > report.schema.json  输出 JSON Schema 供编辑器使用"""
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors exit with 2 and a message in the user's language."""
-
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        sys.stderr.write(printable(f"{self.prog}: 用法错误：{message}") + "\n")
-        raise SystemExit(EXIT_USAGE)
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="nianbao",
@@ -56,12 +49,26 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("-V", "--version", action="version", version=f"nianbao {__version__}")
+    parser.add_argument(
+        "-V",
+        "--version",
+        action="version",
+        version=f"nianbao {__version__}",
+        help="显示版本号并退出",
+    )
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
     v = sub.add_parser("validate", help="校验报告（文件、目录或通配符）")
-    v.add_argument("paths", nargs="+", metavar="PATH", help="YAML 文件、目录或通配符")
-    v.add_argument("--json", action="store_true", help="以 JSON 输出结果，供其他程序读取")
+    v.add_argument("paths", nargs="+", metavar="PATH", help="YAML 文件、目录或通配符；- 为标准输入")
+    v.add_argument("--json", action="store_true", help="以 JSON 输出结果（即 --format json）")
+    v.add_argument("--format", "--output-format", dest="output_format", choices=FORMATS,
+                   help="结果的格式：text（默认）、json、github（注解）、sarif")  # fmt: skip
+    v.add_argument("--with-next", action="store_true",
+                   help="同时校验每份报告的下一年报告（供 pre-commit 使用）")  # fmt: skip
+    v.add_argument("--hook", action="store_true",
+                   help="由 pre-commit 调用：只校验报告目录中的文件，并同时校验下一年")  # fmt: skip
+    v.add_argument("--stdin-filename", metavar="PATH",
+                   help="从标准输入（-）读取时报告的路径，用于查找上年报告")  # fmt: skip
     v.add_argument("--strict", action="store_true", help="有警告也视为失败（退出码 1）")
     v.add_argument("-q", "--quiet", action="store_true", help="只输出错误和警告")
 
@@ -79,6 +86,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--templates", metavar="DIR", help="自定义 HTML/Markdown 模板所在目录")
     b.add_argument("--reference-docx", metavar="FILE", help="作为样式底本的 .docx 文件")
     b.add_argument("--strict", action="store_true", help="有警告也视为失败，不生成")
+    b.add_argument("--output-format", choices=FORMATS,
+                   help="问题的格式：text（默认）、json、github（注解）、sarif")  # fmt: skip
+    b.add_argument("--touch", action="store_true",
+                   help="已是最新的输出也更新修改时间，让 make 认为它比依赖新")  # fmt: skip
     b.add_argument("-q", "--quiet", action="store_true", help="只输出错误和警告")
     b.add_argument("-v", "--verbose", action="store_true", help="也列出已是最新的报告")
 
@@ -115,6 +126,13 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("schema", help="输出报告 YAML 的 JSON Schema")
     s.add_argument("-o", "--output", metavar="FILE", help="写入文件而不是标准输出")
     _import_parsers(sub)
+
+    i = sub.add_parser("init", help="新建报告仓库（配置、Schema、编辑器与 make 设置）")
+    i.add_argument("dir", nargs="?", default=".", metavar="DIR", help="仓库目录（默认：当前目录）")
+
+    sh = sub.add_parser("completion", help="输出命令行补全脚本")
+    sh.add_argument("shell", choices=("bash", "zsh", "powershell"), help="Shell 的种类")
+    add_common_options(parser)
     return parser
 
 
@@ -162,6 +180,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "summary": _summary,
             "import": _import,
             "check": _check,
+            "init": _init,
+            "completion": _completion,
         }[args.command]
         return handler(args)
     except SystemExit as exc:
@@ -244,7 +264,7 @@ def expand_paths(patterns: Sequence[str]) -> list[Path]:
         for match in matches:
             path = Path(match)
             if path.is_dir():
-                below = sorted(p for p in path.rglob("*.yaml") if p.is_file())
+                below = sorted(p for p in path.rglob("*.y*ml") if _is_report(p))
                 found.extend(_inside(p, path) for p in below)
             elif path.exists() or path.is_symlink():
                 found.append(_inside(path, _tree_of(path)))
@@ -254,6 +274,10 @@ def expand_paths(patterns: Sequence[str]) -> list[Path]:
     if not unique:
         raise UsageError(f"{'、'.join(patterns)}: 没有找到任何 .yaml 报告文件")
     return unique
+
+
+def _is_report(path: Path) -> bool:
+    return path.suffix in (".yaml", ".yml") and path.is_file()
 
 
 def _glob(pattern: str) -> list[str]:
@@ -322,21 +346,91 @@ def _inside(path: Path, tree: Path) -> Path:
 def _validate(args: argparse.Namespace) -> int:
     from .validate import check_file
 
+    kind = "json" if args.json else args.output_format or "text"
     outcomes: list[Outcome] = []
-    for path in expand_paths(args.paths):
-        try:
-            outcomes.append(check_file(path, display_path(path)))
-        except UsageError as exc:
-            raise UsageError(str(exc)) from None
+    try:
+        for path, data in _validate_inputs(args):
+            outcomes.append(check_file(path, display_path(path), data=data))
+    except NianbaoError as exc:
+        if kind == "text":
+            raise
+        return _machine_error(kind, exc)
     errors = sum(len(o.errors) for o in outcomes)
     warnings = sum(len(o.warnings) for o in outcomes)
     code = EXIT_INVALID if errors or (args.strict and warnings) else EXIT_OK
     with _reader_may_leave():  # `validate … | head -1` must still exit 1 for an invalid report
-        if args.json:
-            _print_json(outcomes, errors, warnings)
-        else:
+        if kind == "text":
+            _warn_stale_schema()
             _print_human(outcomes, errors, warnings, args.quiet, args.strict)
+        else:
+            _write_out(_machine(kind, outcomes))
     return code
+
+
+def _warn_stale_schema() -> None:
+    """The repository's schema copy, made by another nianbao, gives the editor old hints."""
+    from .config import load_config
+    from .init_repo import stale_schema
+
+    try:
+        config = load_config()
+    except NianbaoError:
+        return  # a broken config is reported by the commands that use it
+    warning = stale_schema(config.root)
+    if warning:
+        print(f"nianbao: 注意：{warning}", file=sys.stderr)
+
+
+def _validate_inputs(args: argparse.Namespace) -> list[tuple[Path, bytes | None]]:
+    """What to check: ``-`` is standard input, shown (and placed) as ``--stdin-filename``."""
+    from .hooks import with_next_year
+
+    files = [p for p in args.paths if p != "-"]
+    out: list[tuple[Path, bytes | None]] = []
+    if len(files) < len(args.paths):
+        name = Path(args.stdin_filename or "<stdin>.yaml")
+        out.append((name, sys.stdin.buffer.read()))
+    if args.hook:
+        files = _in_source(files)
+    paths = expand_paths(files) if files else []
+    if args.with_next or args.hook:
+        paths = with_next_year(paths)
+    out.extend((p, None) for p in paths)
+    return out
+
+
+def _in_source(files: Sequence[str]) -> list[str]:
+    """``--hook``: of the changed files pre-commit passes, the reports in ``source =``."""
+    from .config import load_config
+
+    config = load_config()
+    source = config.source.resolve()
+    return [f for f in files if source in Path(f).resolve().parents and _is_report(Path(f))]
+
+
+def _machine(kind: str, outcomes: Sequence[Outcome]) -> str:
+    from .report_formats import FileResult, render
+
+    results = [
+        FileResult(
+            o.name,
+            o.ok,
+            o.report.format.id if o.report else None,
+            list(o.diagnostics),
+            len(o.acknowledged),
+        )
+        for o in outcomes
+    ]
+    return render(kind, results)
+
+
+def _machine_error(kind: str, exc: NianbaoError) -> int:
+    """A usage error (a missing file) in the format a program asked for, on stdout."""
+    from .report_formats import error_document
+
+    _write_out(error_document(kind, str(exc), exc.exit_code))
+    print(printable(f"nianbao: {exc}"), file=sys.stderr)
+    return exc.exit_code
 
 
 @contextlib.contextmanager
@@ -371,7 +465,7 @@ def _print_human(
         for d in o.diagnostics:
             print(d.format(), file=sys.stderr)
         if not quiet and not o.diagnostics:
-            print(f"{o.name}: 通过", file=sys.stderr)
+            print(f"{o.name}: 通过")  # results on stdout, findings on stderr (as ruff)
     if quiet and not (errors or warnings):
         return
     summary = f"检查了 {len(outcomes)} 个文件：{errors} 个错误，{warnings} 个警告"
@@ -380,25 +474,7 @@ def _print_human(
         summary += f"（另有 {accepted} 个警告已确认）"
     if strict and warnings and not errors:
         summary += "（--strict：警告视为失败）"
-    print(summary, file=sys.stderr)
-
-
-def _print_json(outcomes: Sequence[Outcome], errors: int, warnings: int) -> None:
-    doc: dict[str, Any] = {
-        "files": [
-            {
-                "file": o.name,
-                "valid": o.ok,
-                "format": o.report.format.id if o.report else None,
-                "diagnostics": [d.to_json() for d in o.diagnostics],
-            }
-            for o in outcomes
-        ],
-        "errors": errors,
-        "warnings": warnings,
-        "acknowledged": sum(len(o.acknowledged) for o in outcomes),
-    }
-    _write_out(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    print(summary)
 
 
 def _settings(args: argparse.Namespace) -> tuple[Config, Path, list[str]]:
@@ -451,11 +527,43 @@ def _build(args: argparse.Namespace) -> int:
         )
     with _reader_may_leave():  # `build 2>&1 | head` must not stop the build or change its code
         show.finish()
-    return _summarise(summary, stopped.signum, quiet=args.quiet)
+    if args.touch:
+        _touch_unchanged(summary)
+    if args.output_format and args.output_format != "text":
+        _write_out(_machine_build(args.output_format, summary))
+    machine = bool(args.output_format and args.output_format != "text")
+    out = sys.stderr if machine else None  # stdout holds the document
+    return _summarise(summary, stopped.signum, quiet=args.quiet, out=out)
 
 
-def _summarise(summary: Summary, signum: int | None, *, quiet: bool) -> int:
-    """Print how the build went; the exit code it implies."""
+def _touch_unchanged(summary: Summary) -> None:
+    """``--touch``: outputs that were up to date get a new mtime, so make settles.
+
+    nianbao rightly leaves identical outputs alone; make then sees the touched YAML as
+    newer for ever.  Builds compare contents, never times, so touching is harmless.
+    """
+    for result in summary.results:
+        if result.failed:
+            continue
+        for out in result.target.outputs.values():
+            if out not in result.written and out.is_file() and not out.is_symlink():
+                with contextlib.suppress(OSError):
+                    os.utime(out)
+
+
+def _machine_build(kind: str, summary: Summary) -> str:
+    from .report_formats import FileResult, render
+
+    results = [
+        FileResult(r.target.name, not r.failed, None, list(r.diagnostics)) for r in summary.results
+    ]
+    return render(kind, results)
+
+
+def _summarise(
+    summary: Summary, signum: int | None, *, quiet: bool, out: TextIO | None = None
+) -> int:
+    """Print how the build went (on stdout, unless it holds JSON); the exit code it implies."""
     failed = summary.failed
     if signum is not None:
         code = 128 + signum  # 130 for Ctrl-C, 143 for SIGTERM, as shells report them
@@ -471,7 +579,7 @@ def _summarise(summary: Summary, signum: int | None, *, quiet: bool) -> int:
             print(
                 f"生成 {len(summary.built)} 份，已是最新 {len(summary.up_to_date)} 份，"
                 f"失败 {len(failed)} 份，用时 {summary.seconds:.2f} 秒",
-                file=sys.stderr,
+                file=out or sys.stdout,
             )
     return code
 
@@ -555,7 +663,8 @@ class _Progress:
                 print(line, file=sys.stderr)
             if self.tty:
                 bar = "#" * (20 * self.done // max(self.total, 1))
-                sys.stderr.write(f"[{bar:<20}] {self.done}/{self.total} {result.target.name}")
+                line = f"[{bar:<20}] {self.done}/{self.total} {result.target.name}"
+                sys.stderr.write(_fit(line))
                 sys.stderr.flush()
 
     def _line(self, result: BuildResult) -> str | None:
@@ -573,6 +682,15 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _fit(line: str) -> str:
+    """The progress line cut to the terminal's width, so ``\r`` can overwrite it."""
+    import shutil
+
+    from .textwidth import truncate
+
+    return truncate(line, shutil.get_terminal_size((80, 24)).columns - 1)
+
+
 def _clean(args: argparse.Namespace) -> int:
     from .clean import clean
 
@@ -581,7 +699,7 @@ def _clean(args: argparse.Namespace) -> int:
     for path, why in done.kept:
         print(f"保留 {display_path(path)}：{why}", file=sys.stderr)
     kept = f"，保留 {len(done.kept)} 个" if done.kept else ""
-    print(f"删除了 {len(done.removed)} 个生成的文件{kept}", file=sys.stderr)
+    print(f"删除了 {len(done.removed)} 个生成的文件{kept}")
     return EXIT_OK
 
 
@@ -604,15 +722,23 @@ def _deps(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from .config import load_config
+    from .init_repo import agency_from_folder, ensure_schema, repo_root
     from .scaffold import new_report
 
     path = Path(args.path)
-    created = new_report(path, load_config(), agency=args.agency)
+    config = load_config()
+    root = repo_root(path.parent, config.root, config.file is not None)
+    written = ensure_schema(root)
+    if written is not None:
+        print(f"已创建 {display_path(written)}（编辑器据此提示）")
+    agency = args.agency or agency_from_folder(path)
+    created = new_report(path, replace(config, root=root), agency=agency)
     print(
         f"已创建 {display_path(created.path)}"
-        + (f"（依据 {display_path(created.previous)}）" if created.previous else "（空白报告）"),
-        file=sys.stderr,
+        + (f"（依据 {display_path(created.previous)}）" if created.previous else "（空白报告）")
     )
     return EXIT_OK
 
@@ -635,6 +761,26 @@ def _serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
     return serve(args.paths, output=args.output, port=args.port, open_browser=args.open)
+
+
+def _init(args: argparse.Namespace) -> int:
+    from .init_repo import init_repo
+
+    done = init_repo(Path(args.dir))
+    for path in done.created:
+        print(f"已创建 {display_path(path)}")
+    if args.verbose:
+        for path in done.kept:
+            print(f"已存在，未改动 {display_path(path)}")
+    print(f"新建 {len(done.created)} 个文件，保留已有的 {len(done.kept)} 个")
+    return EXIT_OK
+
+
+def _completion(args: argparse.Namespace) -> int:
+    from .completion import script
+
+    sys.stdout.write(script(args.shell, _parser()))
+    return EXIT_OK
 
 
 def _schema(args: argparse.Namespace) -> int:

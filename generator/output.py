@@ -21,6 +21,7 @@ import io
 import os
 import stat
 import struct
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -242,6 +243,13 @@ def remove_stale_temps(folders: Iterable[Path], root: Path | None = None) -> lis
 
 
 def _running(pid: int) -> bool:
+    """Whether process ``pid`` may still be writing; when unsure, yes (its file is kept).
+
+    ``os.kill(pid, 0)`` probes a process on POSIX but on Windows *sends* CTRL_C_EVENT,
+    so Windows asks the kernel through ``OpenProcess`` instead.
+    """
+    if sys.platform == "win32":
+        return _running_windows(pid)
     try:
         os.kill(pid, 0)
     except (ProcessLookupError, OverflowError):
@@ -252,6 +260,31 @@ def _running(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except (OSError, IndexError):
         return True
+
+
+_STILL_ACTIVE = 259
+_QUERY_LIMITED_INFORMATION = 0x1000
+_INVALID_PARAMETER = 87
+
+
+def _running_windows(pid: int) -> bool:
+    """Windows: a process that cannot be opened because it does not exist is not running."""
+    import ctypes
+
+    windll = getattr(ctypes, "windll", None)
+    if windll is None or pid <= 0 or pid > 0xFFFFFFFF:
+        return pid > 0 and pid <= 0xFFFFFFFF  # cannot ask (simulated Windows): keep the file
+    kernel32 = windll.kernel32
+    handle = kernel32.OpenProcess(_QUERY_LIMITED_INFORMATION, False, pid)
+    if not handle:
+        return bool(kernel32.GetLastError() != _INVALID_PARAMETER)  # e.g. access denied
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == _STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
 
 
 def normalize_zip(data: bytes, order: list[str] | None = None) -> bytes:

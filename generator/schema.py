@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -22,14 +23,21 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from . import acknowledge
-from .errors import Diagnostic, Location
+from . import __version__, acknowledge
+from .errors import SEPARATOR, Diagnostic, Location
 from .local import local_schema
 from .source import _BOOL_WORDS, Source, _describe
 from .spec import Field, Format, Node, Table, all_formats
 from .values import DASHES, UNREADABLE, suggest_number
 
-__all__ = ["SCHEMA_ID", "document_schema", "format_schema", "schema_json", "validate_schema"]
+__all__ = [
+    "SCHEMA_ID",
+    "document_schema",
+    "format_schema",
+    "schema_json",
+    "schema_stamp",
+    "validate_schema",
+]
 
 SCHEMA_ID = "https://nianbao.readthedocs.io/schema/report.schema.json"
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -215,7 +223,31 @@ def format_schema(format_id: str) -> dict[str, Any]:
     props["acknowledged"] = acknowledge.SCHEMA
     out = _object(f"{fmt.name}（{fmt.notice}）", props)
     out["required"] = [f.key for f in fmt.meta if f.required]
-    return out
+    copied: dict[str, Any] = json.loads(json.dumps(out))  # rows share columns: copy each
+    _annotate(copied, ())
+    return copied
+
+
+_TYPED = frozenset(("count", "signed", "amount", "year", "date", "url"))
+
+
+def _annotate(node: dict[str, Any], trail: tuple[str, ...]) -> None:
+    """Give every property its label path, for editors, from the titles above it.
+
+    yaml-language-server shows ``markdownDescription`` (or ``description``) in
+    completion and hover, never ``title``; ``errorMessage`` replaces its English
+    "Incorrect type" for a value of the wrong kind.
+    """
+    for key, child in node.get("properties", {}).items():
+        here = (*trail, str(child.get("title", key)))
+        path = SEPARATOR.join(here)
+        note = child.get("description")
+        child["description"] = path + (f"\n\n{note}" if note else "")
+        child["markdownDescription"] = f"**{path}**" + (f"\n\n{note}" if note else "")
+        kind = child.get("x-kind")
+        if kind in _TYPED:
+            child["errorMessage"] = f"“{here[-1]}”应为{_EXPECTED[kind]}"
+        _annotate(child, here)
 
 
 def document_schema() -> dict[str, Any]:
@@ -256,8 +288,34 @@ def document_schema() -> dict[str, Any]:
 
 
 def schema_json() -> str:
-    """The committed ``schema/report.schema.json`` text (sorted, stable, LF, final newline)."""
-    return json.dumps(document_schema(), ensure_ascii=False, indent=2) + "\n"
+    """The committed ``schema/report.schema.json`` text (sorted, stable, LF, final newline).
+
+    It carries the nianbao version and a digest of its own content, so ``validate``
+    can tell that a repository's copy was made by another nianbao (``schema_stamp``).
+    """
+    doc = document_schema()
+    body = json.dumps(doc, ensure_ascii=False, indent=2)
+    stamp = {
+        "$comment": f"由 nianbao {__version__} 生成（nianbao schema）；请勿手改",
+        "x-nianbao-version": __version__,
+        "x-nianbao-digest": hashlib.sha256(body.encode("utf-8")).hexdigest()[:16],
+    }
+    return json.dumps({**stamp, **doc}, ensure_ascii=False, indent=2) + "\n"
+
+
+def schema_stamp(text: str) -> tuple[str | None, str | None]:
+    """The (version, digest) a schema file says it was made with; None for what it lacks."""
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None, None
+    if not isinstance(doc, dict):
+        return None, None
+    version, digest = doc.get("x-nianbao-version"), doc.get("x-nianbao-digest")
+    return (
+        version if isinstance(version, str) else None,
+        digest if isinstance(digest, str) else None,
+    )
 
 
 @functools.cache
@@ -304,6 +362,8 @@ def _conforms(schema: Mapping[str, Any], value: Any) -> bool:
     known = {
         "title",
         "description",
+        "markdownDescription",
+        "errorMessage",
         "x-kind",
         "type",
         "minimum",

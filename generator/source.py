@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, InvalidReport, Location, UsageError
+from .yaml_messages import explain
 
 __all__ = ["MAX_BYTES", "Source", "load", "loads", "read_report"]
 
@@ -178,12 +179,8 @@ def loads(raw: bytes | str, name: str = "<report>") -> Source:
         loc = Location(name, mark.line + 1, mark.column + 1) if mark else Location(name)
         if "nesting depth" in str(exc.problem):  # libyaml stops at 1000 levels
             _fail(name, "嵌套层次过深", f"不超过 {MAX_DEPTH} 层", "更深的嵌套", loc)
-        _fail(
-            name,
-            f"YAML 语法错误：{exc.problem or exc.context}",
-            location=loc,
-            hint="检查缩进（只能用空格）、冒号后的空格和引号是否配对",
-        )
+        message, loc, hint = explain(exc, text, name)  # yaml_messages: libyaml in Chinese
+        _fail(name, message, location=loc, hint=hint)
     except yaml.YAMLError as exc:
         _fail(name, f"YAML 无法解析：{exc}")
     except RecursionError:

@@ -118,6 +118,17 @@ def reports_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def run_cli_both(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run ``nianbao`` in-process: exit code, stdout (results) and stderr (findings)."""
+    from generator.cli import main
+
+    capsys.readouterr()
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err and "内部错误" not in err, err
+    return code, out, err
+
+
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     """Run ``nianbao`` in-process: exit code and stderr; never a traceback or 内部错误."""
     from generator.cli import main

@@ -11,7 +11,7 @@ import pytest
 from generator.errors import Diagnostic, Location
 from generator.validate import Outcome, check_file
 
-from .conftest import MINIMAL, run_cli
+from .conftest import MINIMAL, run_cli, run_cli_both
 
 Write = Callable[..., Path]
 
@@ -96,10 +96,10 @@ def test_strict_passes_once_the_warning_is_acknowledged(
     path.write_text(
         MINIMAL + BLANK + accept("R-BLANK applications.received.business"), encoding="utf-8"
     )
-    code, err = run_cli(capsys, "validate", "--strict", str(path))
+    code, out, err = run_cli_both(capsys, "validate", "--strict", str(path))
     assert code == 0
     assert "警告（已确认）[R-BLANK]" in err and "已确认：原表此格空白" in err
-    assert "0 个警告（另有 1 个警告已确认）" in err
+    assert "0 个警告（另有 1 个警告已确认）" in out  # the summary is the result: stdout
 
 
 def test_json_says_acknowledged_with_the_reason(

@@ -20,7 +20,7 @@ import pytest
 from generator.output import TEMP_PREFIX
 from generator.stamps import MANIFEST
 
-from .conftest import EXAMPLES, run_cli
+from .conftest import EXAMPLES, run_cli, run_cli_both
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,14 +123,14 @@ def test_an_output_edited_by_hand_is_kept_unless_forced(
     assert run_cli(capsys, "build", "-q", "-j", "1")[0] == 0
     edited = reports_repo / "build" / "qinghe-zfb" / "2022.md"
     edited.write_text(edited.read_text(encoding="utf-8") + "\n审核意见：同意。\n", "utf-8")
-    code, err = run_cli(capsys, "clean")
+    code, out, err = run_cli_both(capsys, "clean")
     assert code == 0 and "保留 build/qinghe-zfb/2022.md：生成后被修改过（加 --force 也删除）" in err
-    assert "保留 1 个" in err, err
+    assert "保留 1 个" in out, out
     assert outputs(reports_repo / "build") == {"qinghe-zfb/2022.md": edited.read_bytes()}
     code, err = run_cli(capsys, "clean")  # still recorded, still kept
     assert code == 0 and edited.exists(), err
-    code, err = run_cli(capsys, "clean", "--force")
-    assert code == 0 and "删除了 1 个生成的文件" in err, err
+    code, out, err = run_cli_both(capsys, "clean", "--force")
+    assert code == 0 and "删除了 1 个生成的文件" in out, err
     assert not (reports_repo / "build").exists()
 
 

@@ -24,7 +24,7 @@ def run(*args: str) -> int:
 def test_validate_a_valid_report_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
     """A valid report passes and says so."""
     assert run("validate", str(SEED)) == 0
-    assert "通过" in capsys.readouterr().err
+    assert "通过" in capsys.readouterr().out
 
 
 def test_validate_an_invalid_report_exits_1(
@@ -33,9 +33,9 @@ def test_validate_an_invalid_report_exits_1(
     """Errors are printed with file:line:col and the command exits 1."""
     path = write_report(MINIMAL + "proactive_disclosure:\n  licensing: -1\n")
     assert run("validate", str(path)) == 1
-    err = capsys.readouterr().err
+    out, err = capsys.readouterr()
     assert f"{path.name}:10:14: 错误[SCHEMA-RANGE] 表二 › 行政许可" in err
-    assert "1 个错误" in err
+    assert "1 个错误" in out
 
 
 def test_validate_a_missing_path_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,7 +47,7 @@ def test_validate_a_missing_path_exits_2(capsys: pytest.CaptureFixture[str]) -> 
 def test_validate_a_directory_checks_every_yaml_below(capsys: pytest.CaptureFixture[str]) -> None:
     """Directories are searched for *.yaml files."""
     assert run("validate", str(EXAMPLES)) == 0
-    assert f"检查了 {len(list(EXAMPLES.rglob('*.yaml')))} 个文件" in capsys.readouterr().err
+    assert f"检查了 {len(list(EXAMPLES.rglob('*.yaml')))} 个文件" in capsys.readouterr().out
 
 
 def test_validate_accepts_globs(capsys: pytest.CaptureFixture[str]) -> None:

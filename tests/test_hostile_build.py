@@ -311,13 +311,13 @@ def test_templates_folder_holding_the_output_is_up_to_date_on_the_second_build(
     assert main(["build", "-q", "--templates", "."]) == 0
     capsys.readouterr()
     assert main(["build", "--templates", "."]) == 0
-    assert "生成 0 份，已是最新 2 份" in capsys.readouterr().err
+    assert "生成 0 份，已是最新 2 份" in capsys.readouterr().out
     write(repo / "notes.txt", "not a template")
     assert main(["build", "--templates", "."]) == 0
-    assert "生成 0 份，已是最新 2 份" in capsys.readouterr().err
+    assert "生成 0 份，已是最新 2 份" in capsys.readouterr().out
     write(repo / "markdown" / "extra.md.j2", "{# a template #}")
     assert main(["build", "--templates", "."]) == 0
-    assert "生成 2 份" in capsys.readouterr().err
+    assert "生成 2 份" in capsys.readouterr().out
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="symlinks need privileges on Windows")
@@ -357,7 +357,7 @@ def test_a_glob_that_matches_nothing_real_is_still_a_glob(
 ) -> None:
     write(repo / "reports" / "a" / "2022.yaml", MINIMAL)
     assert main(["validate", "reports/*/2022.yaml"]) == 0
-    assert "reports/a/2022.yaml: 通过" in capsys.readouterr().err
+    assert "reports/a/2022.yaml: 通过" in capsys.readouterr().out
 
 
 # --- pipes ----------------------------------------------------------------------------
@@ -430,7 +430,7 @@ def test_build_and_validate_agree_about_last_years_file(
     )
     capsys.readouterr()
     built = main(["build", "-f", "md", str(src.relative_to(repo))])
-    err = capsys.readouterr().err
+    err = "".join(capsys.readouterr())  # the findings, then the summary (on stdout)
     validated = main(["validate", str(src.relative_to(repo))])
     assert "YEAR-FILE" in capsys.readouterr().err
     assert validated == built == first == 1
@@ -481,4 +481,4 @@ def test_a_glob_below_a_folder_with_glob_characters_in_its_name(
     """``reports/[2024]/*.yaml``: the folder is real, the ``*`` is a pattern."""
     write(repo / "reports" / "[2024]" / "2022.yaml", MINIMAL)
     assert main(["validate", "reports/[2024]/*.yaml"]) == 0
-    assert "reports/[2024]/2022.yaml: 通过" in capsys.readouterr().err
+    assert "reports/[2024]/2022.yaml: 通过" in capsys.readouterr().out

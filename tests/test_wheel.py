@@ -88,7 +88,7 @@ def test_the_installed_command_validates_and_builds_the_examples(
     (tmp_path / ".git").mkdir()
     proc = run(installed, tmp_path, "validate", "reports")
     assert proc.returncode == 0, proc.stderr
-    assert "0 个错误" in proc.stderr
+    assert "0 个错误" in proc.stdout
     proc = run(installed, tmp_path, "build", "-j", "1", "reports/shangqiu-gxj/2021.yaml")
     assert proc.returncode == 0, proc.stderr
     assert {p.name for p in (tmp_path / "build" / "shangqiu-gxj").iterdir()} == {

@@ -15,8 +15,8 @@ from typing import Any
 
 import jinja2
 
+from ..render import _jinja
 from ..resources import templates_dir
-from ..values import cn_date
 from .charts import line_chart, show, spark
 from .compute import Summary
 from .ratios import METRICS
@@ -39,7 +39,11 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.filters["cn_date"] = cn_date
+    # What the report templates rely on (their filters and tests), from their own environment.
+    report = _jinja.environment("html")
+    env.filters.update(report.filters)
+    env.tests.update(report.tests)
+    env.globals.update(report.globals)
     env.filters["show"] = show
     return env
 

@@ -64,3 +64,18 @@ def test_the_readable_cells_of_the_same_sentence_are_still_checked(write_report:
         write_report, 'applications:\n  received: {natural_person: 4, business: "?"}\n'
     )
     assert [(s, c) for s, c, _ in claims(result)] == [("error", "N-COUNT")]
+
+
+def test_an_acknowledged_claim_warning_stays_acknowledged_when_text_moves(
+    write_report: Write,
+) -> None:
+    """受理 = 一 + 二 is a warning; accepted by fingerprint, it stays accepted below new text."""
+    cells = "applications:\n  received: {natural_person: 95}\n  carried_over: {natural_person: 3}\n"
+    text = ON_REQUEST.replace(ON_REQUEST[ON_REQUEST.index("    第一段") :], "    受理申请98件。\n")
+    [warning] = [d for d in outcome(write_report, cells, text).diagnostics if d.code[:2] == "N-"]
+    assert warning.code == "N-AMBIGUOUS"
+    accepted = f"acknowledged:\n  - {{finding: {warning.fingerprint}, reason: 含上年结转}}\n"
+    moved = text.replace("    受理", "    新增一段。\n\n    受理")
+    result = outcome(write_report, cells + accepted, moved)
+    [again] = [d for d in result.diagnostics if d.code == "N-AMBIGUOUS"]
+    assert again.acknowledged == "含上年结转" and again.location.line == warning.location.line + 2

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Final
@@ -304,11 +304,13 @@ def check_narrative(
     return out
 
 
-def checked_values(values: Mapping[Path, object]) -> Lookup:
-    """A lookup over computed table values and fields; anything but a number is unreadable."""
+def checked_values(values: Mapping[Path, object], unreadable: Collection[Path] = ()) -> Lookup:
+    """A lookup over table values and fields; ``unreadable`` cells and non-numbers are None."""
 
     def lookup(path: Path) -> Decimal | None:
         v = values.get(path)
-        return Decimal(v) if isinstance(v, int | Decimal) and not isinstance(v, bool) else None
+        if path in unreadable or isinstance(v, bool) or not isinstance(v, int | Decimal):
+            return None
+        return Decimal(v)
 
     return lookup

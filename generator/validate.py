@@ -7,6 +7,7 @@ the schema, not again as a wrong total.  Within a phase every finding is collect
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from .local import read_local
 from .model import Report, field_values, meta_values, narrative_context
 from .source import Source, load, loads
 from .spec import Format, all_formats, format_for_year
-from .values import Blank, CellValues, Dash, Unreadable
+from .values import MISSING, Blank, CellValues, Dash, Unreadable, find
 
 __all__ = [
     "Outcome",
@@ -233,7 +234,9 @@ def _narrative(
 ) -> dict[tuple[str, ...], tuple[narrative.Block, ...]]:
     marks = {p: v for p, v in cells.items() if isinstance(v, Blank | Dash | Unreadable)}
     context = narrative_context(fmt, meta, values, fields, marks)
-    lookup = claims_check.checked_values({**values, **fields, **marks})
+    lookup = claims_check.checked_values(
+        {**values, **fields}, unreadable=_unassessable(fmt, source, marks)
+    )
     out: dict[tuple[str, ...], tuple[narrative.Block, ...]] = {}
     for section in fmt.sections:
         for part in section.parts:
@@ -251,6 +254,23 @@ def _narrative(
             diags.extend(_claims(fmt, source, path, str(raw), lookup, labels))
             out[path] = narrative.parse(text)
     return out
+
+
+def _unassessable(
+    fmt: Format, source: Source, marks: Collection[tuple[str, ...]]
+) -> set[tuple[str, ...]]:
+    """Cells a narrative claim cannot be checked against: printed blank, dash or unreadable,
+    and totals nianbao computed from such a cell (a written total is taken as printed)."""
+    sums = {r.target: r for t in fmt.tables.values() for r in t.sums}
+    memo: dict[tuple[str, ...], bool] = {}
+
+    def lost(path: tuple[str, ...]) -> bool:
+        if path not in memo:
+            rule = None if find(source.data, path) is not MISSING else sums.get(path)
+            memo[path] = path in marks or (rule is not None and any(map(lost, rule.operands)))
+        return memo[path]
+
+    return {p for p in fmt.cells if lost(p)}
 
 
 def _claims(

@@ -7,12 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.build import Target, render_target
 from generator.config import Config
 from generator.render import RenderOptions
 from generator.scaffold import new_report
-from generator.validate import Outcome, check_file
+from generator.validate import Outcome, check_file, unpublishable
 from generator.values import Blank, Dash, Unreadable, format_value, read_cell, suggest_number
 
 from .conftest import MINIMAL
@@ -337,3 +339,47 @@ def test_a_cross_year_mismatch_says_last_years_cell_was_blank(write_report: Writ
     )
     (diag,) = [d for d in outcome.errors if d.code == "X-CARRY" and d.subject.endswith("business")]
     assert "上年此格是空白，按 0 计算" in str(diag.expected)
+
+
+# ------------------------------------------------------------------------ a property
+
+
+_CELL = st.one_of(
+    st.integers(0, 30).map(str),
+    st.sampled_from(["~", '"-"', '"/"', '"—"', '"－"', '"?"', "null", ""]),
+)
+_PLACES = [
+    ("received", "natural_person"),
+    ("received", "business"),
+    ("received", "total"),
+    ("granted", "natural_person"),
+    ("granted", "business"),
+    ("total", "natural_person"),
+    ("carried_forward", "business"),
+]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cells=st.lists(_CELL, min_size=len(_PLACES), max_size=len(_PLACES)))
+def test_any_mix_of_marks_is_checked_and_printed_as_written(
+    write_report: Write, cells: list[str]
+) -> None:
+    """Whatever mix of figures, blanks, dashes and "?": no crash, every mark printed as written,
+    an unreadable report never built, and each blank or dash reported at most once."""
+    rows: dict[str, list[str]] = {}
+    for (row, col), text in zip(_PLACES, cells, strict=True):
+        rows.setdefault(row, []).append(f"{col}: {text}")
+    extra = "applications:\n" + "".join(f"  {r}: {{{', '.join(c)}}}\n" for r, c in rows.items())
+    outcome = check(write_report, extra)
+    subjects = [(d.code, d.subject) for d in outcome.diagnostics]
+    assert len(subjects) == len(set(subjects))
+    if outcome.report is None:
+        return
+    printed = printed_figures(outcome.report)
+    for (row, col), text in zip(_PLACES, cells, strict=True):
+        shown = printed[("applications", row, col)]
+        expected = "" if text in ("~", "null", "") else text.strip('"')
+        assert shown == expected
+    assert (unpublishable(outcome) is None) == ('"?"' not in cells)

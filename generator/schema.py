@@ -247,6 +247,8 @@ def _annotate(node: dict[str, Any], trail: tuple[str, ...]) -> None:
         kind = child.get("x-kind")
         if kind in _TYPED:
             child["errorMessage"] = f"“{here[-1]}”应为{_EXPECTED[kind]}"
+            for branch in child.get("anyOf", ()):  # the server reports the branch's own error
+                branch["errorMessage"] = child["errorMessage"]
         _annotate(child, here)
 
 

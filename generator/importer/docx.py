@@ -48,8 +48,28 @@ def read_docx(path: Path, raw: bytes) -> Document:
     doc = Document(name, "docx")
     links = _links(pkg)
     _core_title(pkg, doc)
-    _walk(body, doc, links)
+    _walk(body, doc, links, _numbering(pkg))
     return doc
+
+
+def _numbering(pkg: Package) -> dict[str, str]:
+    """numId → the number format of its first level (decimal, bullet …), from numbering.xml."""
+    root = pkg.xml("word/numbering.xml")
+    if root is None:
+        return {}
+    abstract = {}
+    for node in root.findall(w("abstractNum")):
+        lvl = node.find(w("lvl"))
+        fmt = lvl.find(w("numFmt")) if lvl is not None else None
+        abstract[node.get(w("abstractNumId"))] = (
+            fmt.get(w("val")) if fmt is not None else ""
+        ) or ""
+    out = {}
+    for num in root.findall(w("num")):
+        ref = num.find(w("abstractNumId"))
+        if ref is not None:
+            out[num.get(w("numId")) or ""] = abstract.get(ref.get(w("val")), "")
+    return out
 
 
 def _links(pkg: Package) -> dict[str, str]:
@@ -72,10 +92,10 @@ def _core_title(pkg: Package, doc: Document) -> None:
             doc.extra_titles.append(el.text.strip())
 
 
-def _walk(container: Any, doc: Document, links: dict[str, str]) -> None:
+def _walk(container: Any, doc: Document, links: dict[str, str], numbering: dict[str, str]) -> None:
     for child in container:
         if child.tag == w("p"):
-            para = _para(child, links, doc)
+            para = _para(child, links, doc, numbering)
             if para is not None:
                 doc.blocks.append(para)
         elif child.tag == w("tbl"):
@@ -83,10 +103,10 @@ def _walk(container: Any, doc: Document, links: dict[str, str]) -> None:
         elif child.tag == w("sdt"):
             content = child.find(w("sdtContent"))
             if content is not None:
-                _walk(content, doc, links)
+                _walk(content, doc, links, numbering)
 
 
-def _para(p: Any, links: dict[str, str], doc: Document) -> Para | None:
+def _para(p: Any, links: dict[str, str], doc: Document, numbering: dict[str, str]) -> Para | None:
     runs: list[Inline] = []
     for node in p.iter(w("r")):
         href = None
@@ -102,8 +122,10 @@ def _para(p: Any, links: dict[str, str], doc: Document) -> Para | None:
         return None
     style = p.find(f"{w('pPr')}/{w('pStyle')}")
     kind = "heading" if style is not None and _HEADING.search(style.get(w("val")) or "") else "p"
-    if p.find(f"{w('pPr')}/{w('numPr')}") is not None:
-        kind = "bullet"
+    num = p.find(f"{w('pPr')}/{w('numPr')}/{w('numId')}")
+    if num is not None:
+        fmt = numbering.get(num.get(w("val")) or "", "bullet")
+        kind = "bullet" if fmt in ("bullet", "none", "") else "ordered"
     if _MARKER.match(runs[0].text.strip()) and len(runs) > 1:
         kind = "bullet" if not runs[0].text.strip()[0].isdigit() else "ordered"
         runs = runs[1:]

@@ -265,6 +265,7 @@ class _Mapper:
                     break
                 if c.text:
                     stub.append(c)
+        stub = [c for c in stub if not looks_like_value(c.text, image=c.image)]
         labels = [squeeze(c.text) for c in stub if c.text]
         best, score = None, 0.0
         for target in self.targets:

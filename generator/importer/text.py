@@ -26,6 +26,7 @@ _NUMBERING = re.compile(
     r"|(\d+)\s*[、.．,，]?)"
 )
 _TRAIL = re.compile(r"[。：:；;，,\s]+$")
+_UNIT = re.compile(r"\([^()]*\)$")
 
 
 def clean(text: str) -> str:
@@ -86,6 +87,8 @@ def similarity(printed: str, official: str) -> float:
     core_a, core_b = a[len(na) :], b[len(nb) :]
     if core_a == core_b:
         return 0.97
+    if _UNIT.sub("", core_a) == _UNIT.sub("", core_b):
+        return 0.95  # the same label with a unit note of its own: 采购总金额（单位：元）
     if min(len(core_a), len(core_b)) >= 3 and (core_a in core_b or core_b in core_a):
         return 0.9 if min(len(core_a), len(core_b)) * 2 >= max(len(core_a), len(core_b)) else 0.7
     return SequenceMatcher(None, core_a, core_b, autojunk=False).ratio()

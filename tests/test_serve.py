@@ -167,7 +167,7 @@ def test_a_broken_config_is_shown_and_serving_goes_on(
     repo: Path, preview: Preview, server: PreviewServer
 ) -> None:
     """A config error is on every page while the reports stay served; fixing it clears it."""
-    (repo / "nianbao.toml").write_text('formats = ["pdf"]\n', encoding="utf-8")
+    (repo / "nianbao.toml").write_text('formats = ["odt"]\n', encoding="utf-8")
     assert preview.rebuild() is None
     assert "未知的输出格式" in page(server, "/")
     assert "未知的输出格式" in page(server, "/test-agency/2022.html")
